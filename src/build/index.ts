@@ -1,0 +1,9 @@
+export { buildComponentCached } from "./cache.ts";
+export type { WorldRef } from "./component.ts";
+export { type ComponentSource, buildComponent, inputFiles } from "./source.ts";
+export {
+  cToolchain,
+  installCommand,
+  missing,
+  type Prerequisite,
+} from "./toolchain.ts";
