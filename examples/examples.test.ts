@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { transpileBytes } from "@bytecodealliance/jco-transpile";
+import { buildExamples } from "./build.ts";
+import { builtPath, type ExampleComponent, exampleComponents } from "./index.ts";
+
+interface AddFloats {
+  addFloats(
+    ctx: { headers: [string, string][] },
+    request: { x: number; y: number },
+  ): { result: number };
+}
+
+let scratch: string;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "vimana-examples-"));
+  const results = await buildExamples();
+  // Every example must build here: `bun run test` installs the C toolchain first.
+  const notBuilt = results.filter((r) => r.outcome === "skipped" || r.outcome === "failed");
+  expect(
+    notBuilt.map((r) => `${r.example.name}: ${"reason" in r ? r.reason : r.error.message}`),
+  ).toEqual([]);
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** Transpiles a built example with jco and instantiates it: nothing but the component's glue. */
+async function instantiate(example: ExampleComponent): Promise<AddFloats> {
+  const bytes = await Bun.file(builtPath(example)).bytes();
+  const { files } = await transpileBytes(bytes, { name: example.name, instantiation: "async" });
+  const dir = join(scratch, example.name);
+  for (const [name, content] of Object.entries(files)) await Bun.write(join(dir, name), content);
+  const glue = await import(join(dir, `${example.name}.js`));
+  const compile = async (name: string) =>
+    WebAssembly.compile(await Bun.file(join(dir, name)).bytes());
+  return glue.instantiate(compile, {});
+}
+
+const f32 = Math.fround;
+const expected: Record<string, (x: number, y: number) => number> = {
+  adder: (x, y) => f32(f32(x) + f32(y)),
+  multiplier: (x, y) => f32(f32(x) * f32(y)),
+};
+
+describe.each(exampleComponents.map((e) => [e.name, e] as const))("%s", (name, example) => {
+  const compute = expected[name.split("-")[0] ?? ""];
+  if (!compute) throw new Error(`no expected result for example ${name}`);
+
+  test("add-floats(ctx, {x: 3.5, y: -1.2}) returns the float32 result", async () => {
+    const component = await instantiate(example);
+    const { result } = component.addFloats({ headers: [] }, { x: 3.5, y: -1.2 });
+    expect(result).toBe(compute(3.5, -1.2));
+    if (name.startsWith("adder")) expect(result).toBe(f32(2.3));
+  });
+
+  test("accepts request headers, large and many, call after call", async () => {
+    const component = await instantiate(example);
+    // 300 KiB of headers forces the component's allocator to grow memory; repeating the call
+    // shows each call's arguments are released (the WAT arena resets, C frees).
+    const headers: [string, string][] = [
+      ["user-agent", "grpc-js/1.14"],
+      ["x-big", "v".repeat(300 * 1024)],
+      ["x-unicode", "ünï©ødé 🚀"],
+    ];
+    for (let i = 0; i < 200; i++) {
+      expect(component.addFloats({ headers }, { x: i, y: 0.5 }).result).toBe(compute(i, 0.5));
+    }
+  });
+});

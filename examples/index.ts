@@ -1,0 +1,59 @@
+import { join } from "node:path";
+import type { ComponentSource } from "../src/build/index.ts";
+
+/** One buildable implementation of an example service. */
+export interface ExampleComponent extends ComponentSource {
+  /** Unique name; the built component is `<outDir>/<name>.wasm`. */
+  name: string;
+  /** The `.proto` that defines the service it implements. */
+  proto: string;
+}
+
+const here = import.meta.dir;
+const adderWorld = { witPath: join(here, "adder/adder.wit"), world: "adder-service" };
+const adderProto = join(here, "adder/adder.proto");
+const adderBindings = {
+  sources: [join(here, "adder/adder_service.c")],
+  headers: [join(here, "adder/adder_service.h")],
+};
+
+/** Every example implementation: `foo.bar.AdderService` added (adder) and multiplied. */
+export const exampleComponents: readonly ExampleComponent[] = [
+  {
+    name: "adder-wat",
+    language: "wat",
+    sources: [join(here, "adder/adder.wat")],
+    proto: adderProto,
+    ...adderWorld,
+  },
+  {
+    name: "adder-c",
+    language: "c",
+    sources: [join(here, "adder/adder.c"), ...adderBindings.sources],
+    headers: adderBindings.headers,
+    proto: adderProto,
+    ...adderWorld,
+  },
+  {
+    name: "multiplier-wat",
+    language: "wat",
+    sources: [join(here, "multiplier/multiplier.wat")],
+    proto: adderProto,
+    ...adderWorld,
+  },
+  {
+    name: "multiplier-c",
+    language: "c",
+    sources: [join(here, "multiplier/multiplier.c"), ...adderBindings.sources],
+    headers: adderBindings.headers,
+    proto: adderProto,
+    ...adderWorld,
+  },
+];
+
+/** Where `bun run build:examples` writes components (ignored by git). */
+export const examplesOutDir = join(here, "..", "build", "examples");
+
+export function builtPath(example: ExampleComponent): string {
+  return join(examplesOutDir, `${example.name}.wasm`);
+}
