@@ -1,0 +1,44 @@
+// bun run test [bun test args…]: install the test prerequisites when possible, then run every test.
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { ensurePrerequisites, testPrerequisites } from "./prerequisites.ts";
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(`Usage: bun run test [FILTER…] [bun test options]
+
+Makes sure the services and compilers the suites use are installed (${testPrerequisites
+    .map((p) => p.debianPackage)
+    .join(", ")}):
+when one is missing and this runs as root with apt-get, it installs it; otherwise it prints the
+command to run and stops. Then runs \`bun test\` with the given arguments.`);
+  process.exit(0);
+}
+
+try {
+  await ensurePrerequisites(testPrerequisites, (line) =>
+    console.log(`test prerequisites: ${line}`),
+  );
+} catch (error) {
+  console.error(`test prerequisites: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+}
+
+// A JUnit report beside the console output gives the one-line summary CI systems read.
+const report = join(import.meta.dir, "..", "build", "test-report.xml");
+await rm(report, { force: true });
+const tests = Bun.spawn(
+  [process.execPath, "test", "--reporter=junit", `--reporter-outfile=${report}`, ...args],
+  { stdio: ["inherit", "inherit", "inherit"] },
+);
+const code = await tests.exited;
+const file = Bun.file(report);
+const totals = (await file.exists())
+  ? /<testsuites\b[^>]*>/.exec(await file.text())?.[0]
+  : undefined;
+if (totals) {
+  const count = (name: string) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(totals)?.[1] ?? 0);
+  const [all, failed, skipped] = [count("tests"), count("failures"), count("skipped")];
+  console.log(`\ntests: ${all - failed - skipped} passed, ${failed} failed, ${skipped} skipped`);
+}
+process.exit(code);
