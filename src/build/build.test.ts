@@ -53,7 +53,7 @@ describe("buildComponentCached", () => {
 describe("build errors name the file and the position", () => {
   test("broken WAT", async () => {
     const broken = join(dir, "broken.wat");
-    await Bun.write(broken, "(module\n  (func (export \"add-floats\") (param i32) (reslt f32))\n)\n");
+    await Bun.write(broken, '(module\n  (func (export "add-floats") (param i32) (reslt f32))\n)\n');
     const error = await buildComponent({ ...spec, sources: [broken] }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain(`${broken}:2:`);
@@ -61,7 +61,10 @@ describe("build errors name the file and the position", () => {
 
   test("WAT whose exports do not match the world", async () => {
     const wrong = join(dir, "wrong.wat");
-    await Bun.write(wrong, '(module (func (export "add-floats") (param i32) (result f32) f32.const 1))\n');
+    await Bun.write(
+      wrong,
+      '(module (func (export "add-floats") (param i32) (result f32) f32.const 1))\n',
+    );
     const error = await buildComponent({ ...spec, sources: [wrong] }).catch((e: Error) => e);
     expect((error as Error).message).toContain(join(dir, "adder.wit"));
     expect((error as Error).message).toContain("add-floats");

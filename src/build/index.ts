@@ -1,6 +1,6 @@
 export { buildComponentCached } from "./cache.ts";
 export type { WorldRef } from "./component.ts";
-export { type ComponentSource, buildComponent, inputFiles } from "./source.ts";
+export { buildComponent, type ComponentSource, inputFiles } from "./source.ts";
 export {
   cToolchain,
   installCommand,

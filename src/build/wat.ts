@@ -17,13 +17,16 @@ export function describeWatError(watPath: string, raw: string): string {
   const position = /line: (\d+), col: (\d+), snippet: (?:Some\()?"((?:[^"\\]|\\.)*)"/.exec(raw);
   const custom = /kind: Custom\("((?:[^"\\]|\\.)*)"\)/.exec(raw)?.[1];
   // Lexer errors are bare enum names such as `UnexpectedEof`.
-  const lex = /kind: Lex\((\w+)/.exec(raw)?.[1]?.replace(/(?<=[a-z])(?=[A-Z])/g, " ").toLowerCase();
+  const lex = /kind: Lex\((\w+)/
+    .exec(raw)?.[1]
+    ?.replace(/(?<=[a-z])(?=[A-Z])/g, " ")
+    .toLowerCase();
   if (!position) return `${watPath}: ${raw}`;
   const [, line, col, snippet] = position;
   const message = custom ?? lex ?? raw;
-  return `${watPath}:${Number(line) + 1}:${Number(col) + 1}: ${unescape(message)}\n  ${unescape(snippet ?? "")}`;
+  return `${watPath}:${Number(line) + 1}:${Number(col) + 1}: ${unescapeDebug(message)}\n  ${unescapeDebug(snippet ?? "")}`;
 }
 
-function unescape(debugString: string): string {
+function unescapeDebug(debugString: string): string {
   return debugString.replace(/\\(.)/g, "$1");
 }
