@@ -89,4 +89,21 @@ describe("build errors name the file and the position", () => {
     const error = await buildComponent({ ...spec, sources: [] }).catch((e: Error) => e);
     expect((error as Error).message).toBe("a WAT component has exactly one source, got 0");
   });
+
+  test("broken JS", async () => {
+    const broken = join(dir, "broken.js");
+    await Bun.write(broken, "export function addFloats(ctx, request) { return { result: 1 + ; }\n");
+    const error = await buildComponent({ ...spec, language: "js", sources: [broken] }).catch(
+      (e: Error) => e,
+    );
+    expect((error as Error).message).toBe(
+      `${broken}: world adder-service: failed to parse JS source, encountered [1] errors`,
+    );
+  });
+
+  test("a JS build takes exactly one source, the module", async () => {
+    const sources = [join(dir, "a.js"), join(dir, "b.js")];
+    const error = await buildComponent({ ...spec, language: "js", sources }).catch((e: Error) => e);
+    expect((error as Error).message).toBe("a JS component has exactly one source, got 2");
+  });
 });

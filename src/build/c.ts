@@ -23,7 +23,8 @@ export async function buildCComponent(sources: string[], target: WorldRef): Prom
     const [stderr, code] = await Promise.all([new Response(clang.stderr).text(), clang.exited]);
     // clang's diagnostics already carry file:line:column.
     if (code !== 0) throw new Error(`clang failed (exit ${code}):\n${stderr.trimEnd()}`);
-    return componentFromCore(new Uint8Array(await Bun.file(out).arrayBuffer()), target);
+    // Await inside try, so the temp dir outlives the build and a failure rejects this promise.
+    return await componentFromCore(new Uint8Array(await Bun.file(out).arrayBuffer()), target);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,20 @@
+// The component host: turns component bytes into pods that serve calls, each call within a CPU
+// (fuel) budget and a memory cap, in a WASI sandbox with no files and no network.
+export { type CallContext, callContext } from "./context.ts";
+export {
+  CallFailure,
+  type CallSite,
+  type FailureKind,
+  failureSummaries,
+  LoadError,
+} from "./failures.ts";
+export {
+  Component,
+  ComponentHost,
+  defaultLimits,
+  type HostOptions,
+  type LoadOptions,
+  type LoadOrigin,
+} from "./host.ts";
+export type { LogLine, LogSink } from "./log.ts";
+export { Pod, type PodOptions, type PodStats } from "./pod.ts";

@@ -1,0 +1,92 @@
+import { limitsImport } from "./instrument.ts";
+import { LineWriter, type LogLine } from "./log.ts";
+import { wasiImports } from "./wasi/index.ts";
+
+/** jco's `instantiation: "async"` entry point; synchronous when its callbacks are. */
+export type GlueInstantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+  instantiateCore: (
+    module: WebAssembly.Module,
+    imports?: Bun.WebAssembly.Imports,
+  ) => WebAssembly.Instance,
+) => unknown;
+
+/** What every instance of one component shares: the glue and the compiled core modules. */
+export interface PreparedComponent {
+  instantiate: GlueInstantiate;
+  coreModules: ReadonlyMap<string, WebAssembly.Module>;
+}
+
+export interface InstanceOptions {
+  env: readonly (readonly [string, string])[];
+  onLine: (stream: LogLine["stream"], line: string) => void;
+  /** Fuel for initialization (start functions, `_initialize`), like a call's budget. */
+  fuel: number;
+}
+
+/** One instantiation of a component, with the limit globals all its core modules import. */
+export class ComponentInstance {
+  readonly fuel = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
+  readonly growFailed = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
+  readonly #stdout: LineWriter;
+  readonly #stderr: LineWriter;
+  #exports: Record<string, unknown> = {};
+
+  constructor(options: InstanceOptions) {
+    this.#stdout = new LineWriter((line) => options.onLine("stdout", line));
+    this.#stderr = new LineWriter((line) => options.onLine("stderr", line));
+    this.fuel.value = options.fuel;
+  }
+
+  /** Instantiates the core modules; throws what the component's initialization throws. */
+  instantiate(prepared: PreparedComponent, env: InstanceOptions["env"]): void {
+    const limits = {
+      [limitsImport.fuel]: this.fuel,
+      [limitsImport.growFailed]: this.growFailed,
+      [limitsImport.scratch]: new WebAssembly.Global({ value: "i32", mutable: true }, 0),
+    };
+    const exports = prepared.instantiate(
+      (name) => {
+        const module = prepared.coreModules.get(name);
+        if (!module)
+          throw new Error(`the glue asked for core module ${name}, which it did not generate`);
+        return module;
+      },
+      wasiImports({ env, stdout: this.#stdout, stderr: this.#stderr }),
+      (module, imports = {}) =>
+        new WebAssembly.Instance(module, { ...imports, [limitsImport.module]: limits }),
+    );
+    if (exports instanceof Promise || typeof exports !== "object" || exports === null) {
+      throw new Error("jco's glue did not instantiate synchronously");
+    }
+    this.#exports = exports as Record<string, unknown>;
+  }
+
+  /** The glue's function `key`; the host checked at load that the glue has it. */
+  export(key: string): (...args: unknown[]) => unknown {
+    const value = this.#exports[key];
+    if (typeof value !== "function") throw new Error(`jco's glue has no function export ${key}`);
+    return value as (...args: unknown[]) => unknown;
+  }
+
+  /** Resets the limits for the next call. */
+  beginCall(fuel: number): void {
+    this.fuel.value = fuel;
+    this.growFailed.value = 0;
+  }
+
+  /** Emits output the call left without a final newline. */
+  endCall(): void {
+    this.#stdout.flush();
+    this.#stderr.flush();
+  }
+
+  get fuelSpent(): boolean {
+    return (this.fuel.value as number) < 0;
+  }
+
+  get memoryGrowthRefused(): boolean {
+    return this.growFailed.value !== 0;
+  }
+}

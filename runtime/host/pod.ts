@@ -1,0 +1,184 @@
+// A pod's instance pool and its calls.
+//
+// Why reusing an instance is safe:
+// - A call runs to completion synchronously: every import the sandbox provides returns at once,
+//   so no other call can observe or enter an instance mid-call.
+// - Only an instance whose call returned normally goes back to the pool; one that trapped, threw,
+//   exited or ran out of fuel or memory may hold half-updated state and is dropped.
+// - Instances belong to one pod; nothing in them is shared with another pod or tenant.
+// What persists is the component's own state (globals, heap) from one call to the next, as in a
+// long-running process; docs/components.md tells component authors so.
+//
+// Why the pool rarely holds more than one instance: in one JavaScript thread, synchronous calls
+// never overlap. A second instance is created only when a call starts while every instance is
+// busy, which today means re-entry (a log sink that calls the same pod while that pod's call is
+// writing a line); with asynchronous imports it would mean overlapping calls.
+import type { CallContext } from "./context.ts";
+import { CallFailure, type CallSite, ComponentExit, LoadError, SandboxDenied } from "./failures.ts";
+import { ComponentInstance, type PreparedComponent } from "./instance.ts";
+import type { LogSink } from "./log.ts";
+
+export interface PodOptions {
+  /** The pod's name, as its log lines and failures show it. */
+  name: string;
+  /** The pod's environment variables (from CreateContainer), for `wasi:cli/environment`. */
+  env?: readonly (readonly [string, string])[];
+  /** Fuel per call, overriding the host's default. */
+  fuelPerCall?: number;
+}
+
+/** What a pod needs from its component. */
+export interface PodComponent {
+  name: string;
+  prepared: PreparedComponent;
+  /** Top-level function exports: WIT name → the glue's name. */
+  exportKeys: ReadonlyMap<string, string>;
+  memoryBytes: number;
+}
+
+export interface PodLimits {
+  fuelPerCall: number;
+  maxIdleInstances: number;
+}
+
+export interface PodStats {
+  calls: number;
+  failures: number;
+  instancesCreated: number;
+  idleInstances: number;
+}
+
+export class Pod {
+  readonly name: string;
+  readonly #component: PodComponent;
+  readonly #env: readonly (readonly [string, string])[];
+  readonly #fuel: number;
+  readonly #maxIdle: number;
+  readonly #log: LogSink;
+  #idle: ComponentInstance[] = [];
+  #closed = false;
+  #stats = { calls: 0, failures: 0, instancesCreated: 0 };
+
+  /**
+   * Creates the first instance now, so a component that cannot start fails at pod creation
+   * (a `LoadError`) rather than at its first call.
+   */
+  constructor(component: PodComponent, options: PodOptions, limits: PodLimits, log: LogSink) {
+    this.name = options.name;
+    this.#component = component;
+    this.#env = options.env ?? [];
+    this.#fuel = checkedFuel(options.fuelPerCall ?? limits.fuelPerCall);
+    this.#maxIdle = limits.maxIdleInstances;
+    this.#log = log;
+    try {
+      this.#idle.push(this.#createInstance("(initialization)"));
+    } catch (error) {
+      throw new LoadError((error as CallFailure).message, { cause: error });
+    }
+  }
+
+  /**
+   * Calls the top-level function `exportName` (its WIT name, e.g. `add-floats`) with
+   * `(context, request)` and returns its result, in jco's value shapes. Throws a `CallFailure`.
+   */
+  call(exportName: string, context: CallContext, request: unknown): unknown {
+    const site: CallSite = { pod: this.name, component: this.#component.name, exportName };
+    if (this.#closed) throw new Error(`pod ${this.name} is closed`);
+    this.#stats.calls++;
+    const key = this.#component.exportKeys.get(exportName);
+    if (key === undefined) {
+      this.#stats.failures++;
+      throw new CallFailure("missing-export", site, `Function not found: "${exportName}"`);
+    }
+    const instance = this.#idle.pop() ?? this.#createInstance(exportName);
+    const exported = instance.export(key);
+    instance.beginCall(this.#fuel);
+    let result: unknown;
+    try {
+      result = exported(context, request);
+    } catch (error) {
+      instance.endCall();
+      this.#stats.failures++;
+      throw this.#failure(instance, site, error);
+    }
+    instance.endCall();
+    if (!this.#closed && this.#idle.length < this.#maxIdle) this.#idle.push(instance);
+    return result;
+  }
+
+  /** Drops the idle instances; later calls fail. */
+  close(): void {
+    this.#closed = true;
+    this.#idle = [];
+  }
+
+  get stats(): PodStats {
+    return { ...this.#stats, idleInstances: this.#idle.length };
+  }
+
+  #createInstance(exportName: string): ComponentInstance {
+    const instance = new ComponentInstance({
+      env: this.#env,
+      fuel: this.#fuel,
+      onLine: (stream, line) =>
+        this.#log({ pod: this.name, component: this.#component.name, stream, line }),
+    });
+    try {
+      instance.instantiate(this.#component.prepared, this.#env);
+    } catch (error) {
+      instance.endCall();
+      this.#stats.failures++;
+      const site = { pod: this.name, component: this.#component.name, exportName };
+      const cause = this.#failure(instance, site, error);
+      throw new CallFailure("instantiation", site, `${cause.summary}: ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+    this.#stats.instancesCreated++;
+    return instance;
+  }
+
+  #failure(instance: ComponentInstance, site: CallSite, error: unknown): CallFailure {
+    const options = { cause: error };
+    if (error instanceof ComponentExit)
+      return new CallFailure("exit", site, error.message, options);
+    if (error instanceof SandboxDenied)
+      return new CallFailure("denied", site, error.message, options);
+    // The fuel check traps with `unreachable` once fuel is negative; a trap of the
+    // component's own leaves fuel at zero or above.
+    if (instance.fuelSpent) {
+      return new CallFailure("budget", site, `used all ${this.#fuel} fuel`, options);
+    }
+    const trapped = error instanceof WebAssembly.RuntimeError || isStackOverflow(error);
+    if (trapped && instance.memoryGrowthRefused) {
+      const cap = this.#component.memoryBytes;
+      return new CallFailure(
+        "memory",
+        site,
+        `memory growth past the ${cap}-byte cap was refused, then: ${messageOf(error)}`,
+        options,
+      );
+    }
+    return new CallFailure(trapped ? "trap" : "error", site, messageOf(error), options);
+  }
+}
+
+/** The fuel counter is an i32 (cheaper to meter than an i64): about two seconds of a tight loop. */
+const MAX_FUEL_PER_CALL = 2 ** 31 - 1;
+
+function checkedFuel(fuel: number): number {
+  if (!Number.isInteger(fuel) || fuel < 1 || fuel > MAX_FUEL_PER_CALL) {
+    throw new RangeError(
+      `fuel per call must be an integer from 1 to ${MAX_FUEL_PER_CALL}, got ${fuel}`,
+    );
+  }
+  return fuel;
+}
+
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
