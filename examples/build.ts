@@ -1,7 +1,14 @@
 import { mkdir } from "node:fs/promises";
 import { relative } from "node:path";
 import { buildComponentCached, cToolchain, installCommand, missing } from "../src/build/index.ts";
-import { builtPath, type ExampleComponent, exampleComponents, examplesOutDir } from "./index.ts";
+import { encodeMetadata } from "../src/metadata/index.ts";
+import {
+  builtPath,
+  type ExampleComponent,
+  exampleComponents,
+  examplesOutDir,
+  metadataPath,
+} from "./index.ts";
 
 export type ExampleBuildResult =
   | { example: ExampleComponent; outcome: "built" | "up-to-date"; ms: number }
@@ -16,8 +23,9 @@ export interface BuildExamplesOptions {
 }
 
 /**
- * Builds every example whose sources changed. C examples are skipped, with the install command
- * as the reason, when the C toolchain is missing: WAT examples need nothing but jco.
+ * Builds every example whose sources changed, and writes its Metadata beside it. C examples are
+ * skipped, with the install command as the reason, when the C toolchain is missing: WAT
+ * examples need nothing but jco.
  */
 export async function buildExamples(
   options: BuildExamplesOptions = {},
@@ -50,6 +58,7 @@ async function buildOne(
   const start = performance.now();
   try {
     const { rebuilt } = await buildComponentCached(example, builtPath(example));
+    await Bun.write(metadataPath(example), encodeMetadata(example.metadata));
     const ms = Math.round(performance.now() - start);
     return { example, outcome: rebuilt ? "built" : "up-to-date", ms };
   } catch (error) {

@@ -3,13 +3,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { transpileBytes } from "@bytecodealliance/jco-transpile";
+import { type ComponentRecord, compileMethodCodec } from "../src/codec/index.ts";
+import { decodeMetadata } from "../src/metadata/index.ts";
+import { protocDecode, protocEncode } from "../src/metadata/testdata/protoc.ts";
+import { adderMetadata } from "./adder/metadata.ts";
 import { buildExamples } from "./build.ts";
-import { builtPath, type ExampleComponent, exampleComponents } from "./index.ts";
+import { builtPath, type ExampleComponent, exampleComponents, metadataPath } from "./index.ts";
 
 interface AddFloats {
   addFloats(
     ctx: { headers: [string, string][] },
-    request: { x: number; y: number },
+    request: { x: number; y: number } | ComponentRecord,
   ): { result: number };
 }
 
@@ -47,6 +51,30 @@ const expected: Record<string, (x: number, y: number) => number> = {
   multiplier: (x, y) => f32(f32(x) * f32(y)),
 };
 
+/** A FLOAT field on the wire: the tag byte, then the float32 little-endian. */
+function floatField(tag: number, value: number): number[] {
+  const bytes = new Uint8Array(5);
+  bytes[0] = tag;
+  new DataView(bytes.buffer).setFloat32(1, value, true);
+  return [...bytes];
+}
+
+describe("adder Metadata", () => {
+  test("says what the original's adder.txtpb says", async () => {
+    const original = protocEncode(
+      await Bun.file(join(import.meta.dir, "adder/adder.txtpb")).text(),
+    );
+    expect(decodeMetadata(original)).toEqual(adderMetadata);
+    for (const example of exampleComponents) {
+      const built = await Bun.file(metadataPath(example)).bytes();
+      expect(decodeMetadata(built)).toEqual(decodeMetadata(original));
+      expect(protocDecode(built)).toBe(protocDecode(original));
+      // One method, so no map order to differ: the very bytes the original build produced.
+      expect(built).toEqual(original);
+    }
+  });
+});
+
 describe.each(exampleComponents.map((e) => [e.name, e] as const))("%s", (name, example) => {
   const compute = expected[name.split("-")[0] ?? ""];
   if (!compute) throw new Error(`no expected result for example ${name}`);
@@ -56,6 +84,20 @@ describe.each(exampleComponents.map((e) => [e.name, e] as const))("%s", (name, e
     const { result } = component.addFloats({ headers: [] }, { x: 3.5, y: -1.2 });
     expect(result).toBe(compute(3.5, -1.2));
     if (name.startsWith("adder")) expect(result).toBe(f32(2.3));
+  });
+
+  test("serves AddFloats bytes through the codec its built Metadata describes", async () => {
+    const metadata = decodeMetadata(await Bun.file(metadataPath(example)).bytes());
+    const method = metadata.services[0]?.methods.get("AddFloats");
+    if (!method) throw new Error("no AddFloats in the built Metadata");
+    expect(method.function).toBe("add-floats");
+    const codec = compileMethodCodec(method);
+    const component = await instantiate(example);
+    const request = codec.decodeRequest(
+      Uint8Array.from([...floatField(0x0d, 3.5), ...floatField(0x15, -1.2)]),
+    );
+    const response = codec.encodeResponse(component.addFloats({ headers: [] }, request));
+    expect(response).toEqual(Uint8Array.from(floatField(0x0d, compute(3.5, -1.2))));
   });
 
   test("accepts request headers, large and many, call after call", async () => {

@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import type { ComponentSource } from "../src/build/index.ts";
+import type { Metadata } from "../src/metadata/index.ts";
+import { adderMetadata } from "./adder/metadata.ts";
 
 /** One buildable implementation of an example service. */
 export interface ExampleComponent extends ComponentSource {
@@ -7,6 +9,8 @@ export interface ExampleComponent extends ComponentSource {
   name: string;
   /** The `.proto` that defines the service it implements. */
   proto: string;
+  /** How vimanad serves it; written as `<outDir>/<name>.metadata.binpb`. */
+  metadata: Metadata;
 }
 
 const here = import.meta.dir;
@@ -24,6 +28,7 @@ export const exampleComponents: readonly ExampleComponent[] = [
     language: "wat",
     sources: [join(here, "adder/adder.wat")],
     proto: adderProto,
+    metadata: adderMetadata,
     ...adderWorld,
   },
   {
@@ -32,6 +37,7 @@ export const exampleComponents: readonly ExampleComponent[] = [
     sources: [join(here, "adder/adder.c"), ...adderBindings.sources],
     headers: adderBindings.headers,
     proto: adderProto,
+    metadata: adderMetadata,
     ...adderWorld,
   },
   {
@@ -39,6 +45,7 @@ export const exampleComponents: readonly ExampleComponent[] = [
     language: "wat",
     sources: [join(here, "multiplier/multiplier.wat")],
     proto: adderProto,
+    metadata: adderMetadata,
     ...adderWorld,
   },
   {
@@ -47,6 +54,7 @@ export const exampleComponents: readonly ExampleComponent[] = [
     sources: [join(here, "multiplier/multiplier.c"), ...adderBindings.sources],
     headers: adderBindings.headers,
     proto: adderProto,
+    metadata: adderMetadata,
     ...adderWorld,
   },
 ];
@@ -56,4 +64,9 @@ export const examplesOutDir = join(here, "..", "build", "examples");
 
 export function builtPath(example: ExampleComponent): string {
   return join(examplesOutDir, `${example.name}.wasm`);
+}
+
+/** The example's binary Metadata (`work.runtime.Metadata`), beside the component. */
+export function metadataPath(example: ExampleComponent): string {
+  return join(examplesOutDir, `${example.name}.metadata.binpb`);
 }

@@ -5,9 +5,10 @@ import { exampleComponents } from "../examples/index.ts";
 
 const usage = `Usage: bun run build:examples [--help] [NAME…]
 
-Builds the example components (WAT with jco; C with clang and wasi-libc) into build/examples/.
-An example is rebuilt only when its sources, headers or WIT changed. C examples are skipped,
-with the command that installs the toolchain, when clang or wasi-libc is missing.
+Builds the example components (WAT with jco; C with clang and wasi-libc) into build/examples/,
+each with its binary Metadata beside it (NAME.metadata.binpb). An example is rebuilt only when
+its sources, headers or WIT changed. C examples are skipped, with the command that installs the
+toolchain, when clang or wasi-libc is missing.
 
 Examples: ${exampleComponents.map((e) => e.name).join(", ")}`;
 
