@@ -18,6 +18,13 @@ export const testPrerequisites: readonly Prerequisite[] = [
     provides: "the CNI host-local plugin",
     installed: () => existsSync("/usr/lib/cni/host-local"),
   },
+  { debianPackage: "iproute2", provides: "ip", installed: () => Bun.which("ip") !== null },
+  { debianPackage: "procps", provides: "sysctl", installed: () => Bun.which("sysctl") !== null },
+  {
+    debianPackage: "openssl",
+    provides: "openssl (registry token-auth certificates)",
+    installed: () => Bun.which("openssl") !== null,
+  },
   {
     debianPackage: "protobuf-compiler",
     provides: "protoc",
