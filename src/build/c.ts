@@ -15,17 +15,43 @@ export async function buildCComponent(sources: string[], target: WorldRef): Prom
   }
   const dir = await mkdtemp(join(tmpdir(), "vimana-cc-"));
   try {
-    const out = join(dir, "module.wasm");
-    const clang = Bun.spawn(
-      ["clang", "--target=wasm32-wasi", "-mexec-model=reactor", "-Os", "-s", "-o", out, ...sources],
-      { stdout: "pipe", stderr: "pipe" },
+    // Compile with -Os, link without -O: clang runs a `wasm-opt` it finds on PATH when linking
+    // with optimization (`bun run` puts binaryen's there), which would make the output depend on
+    // how the build was started.
+    const objects = await Promise.all(
+      sources.map(async (source, i) => {
+        const object = join(dir, `${i}.o`);
+        await clang(["-Os", "-c", "-o", object, source]);
+        return object;
+      }),
     );
-    const [stderr, code] = await Promise.all([new Response(clang.stderr).text(), clang.exited]);
-    // clang's diagnostics already carry file:line:column.
-    if (code !== 0) throw new Error(`clang failed (exit ${code}):\n${stderr.trimEnd()}`);
+    const out = join(dir, "module.wasm");
+    await clang(["-mexec-model=reactor", "-s", "-o", out, ...objects]);
     // Await inside try, so the temp dir outlives the build and a failure rejects this promise.
     return await componentFromCore(new Uint8Array(await Bun.file(out).arrayBuffer()), target);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function clang(args: string[]): Promise<void> {
+  const child = Bun.spawn(["clang", "--target=wasm32-wasi", ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);
+  // clang's diagnostics already carry file:line:column.
+  if (code !== 0) throw new Error(`clang failed (exit ${code}):\n${stderr.trimEnd()}`);
+}
+
+let clangVersion: Promise<string> | undefined;
+
+/** clang's version line: part of a C build's cache key, so a toolchain upgrade rebuilds. */
+export function cToolchainVersion(): Promise<string> {
+  clangVersion ??= (async () => {
+    const child = Bun.spawn(["clang", "--version"], { stdout: "pipe", stderr: "ignore" });
+    const [out] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+    return out.split("\n")[0] ?? "";
+  })();
+  return clangVersion;
 }

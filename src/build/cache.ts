@@ -1,13 +1,14 @@
 import { rename } from "node:fs/promises";
 import { platformWitPackages } from "../wit/index.ts";
+import { cToolchainVersion } from "./c.ts";
 import { buildComponent, type ComponentSource, inputFiles } from "./source.ts";
 
 /** Bump when the build recipe changes, so outputs built the old way are rebuilt. */
-const RECIPE = "vimana-build-1";
+const RECIPE = "vimana-build-2";
 
 /**
  * Builds `spec` into `outPath` unless the inputs recorded beside it (`<out>.inputs`) match:
- * outputs are rebuilt only when a source, header, WIT file or the recipe changed.
+ * outputs are rebuilt only when a source, header, WIT file, the recipe or the C compiler changed.
  */
 export async function buildComponentCached(
   spec: ComponentSource,
@@ -34,5 +35,6 @@ async function inputsDigest(spec: ComponentSource): Promise<string> {
     hash.update(await Bun.file(path).bytes());
   }
   for (const wit of platformWitPackages) hash.update(wit);
+  if (spec.language === "c") hash.update(await cToolchainVersion());
   return hash.digest("hex");
 }
