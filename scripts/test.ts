@@ -27,8 +27,17 @@ try {
 // A JUnit report beside the console output gives the one-line summary CI systems read.
 const report = join(import.meta.dir, "..", "build", "test-report.xml");
 await rm(report, { force: true });
+// Suites start containerd, registries and compilers: seconds, not the default 5 s. (bunfig has no
+// timeout setting, and setDefaultTimeout in a preload reaches only the first file.)
 const tests = Bun.spawn(
-  [process.execPath, "test", "--reporter=junit", `--reporter-outfile=${report}`, ...args],
+  [
+    process.execPath,
+    "test",
+    "--timeout=60000",
+    "--reporter=junit",
+    `--reporter-outfile=${report}`,
+    ...args,
+  ],
   { stdio: ["inherit", "inherit", "inherit"] },
 );
 const code = await tests.exited;

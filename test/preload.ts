@@ -1,12 +1,8 @@
 // Services started by test fixtures must not outlive the test run: stop those a test forgot
 // at the end of the run (bun test emits no "exit" when it finishes normally), and kill them if
 // the run is interrupted or a test file exits early.
-import { afterAll, setDefaultTimeout } from "bun:test";
+import { afterAll } from "bun:test";
 import { killLiveFixturesSync, stopLeakedFixtures } from "../runtime/tests/fixtures/index.ts";
-
-// Suites start containerd, registries and compilers: seconds, not milliseconds. (bunfig.toml
-// has no timeout setting; set here, it applies to every test file.)
-setDefaultTimeout(60_000);
 
 afterAll(stopLeakedFixtures);
 process.on("exit", killLiveFixturesSync);
