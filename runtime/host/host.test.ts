@@ -160,12 +160,21 @@ describe("load", () => {
   });
 
   test("a component that cannot initialize within its budget fails at pod creation", async () => {
-    const starved = new ComponentHost({ cacheDir, log: () => {}, fuelPerCall: 1 });
-    const component = await starved.load(await testComponent("env-echo"), { name: "env-echo" });
-    expect(() => component.createPod({ name: "starved" })).toThrow(LoadError);
-    expect(() => component.createPod({ name: "starved" })).toThrow(
-      "pod starved, component env-echo, (initialization): Module instantiation error: CPU budget exhausted: RuntimeError",
+    // slow-start's initialization costs about 1000 fuel, whichever toolchain built it: a C
+    // component's cost is not fixed (testdata/slow-start.wat tells why).
+    const bytes = await testComponent("slow-start");
+    const load = (fuelPerCall: number) =>
+      new ComponentHost({ cacheDir, log: () => {}, fuelPerCall }).load(bytes, {
+        name: "slow-start",
+      });
+    const starved = await load(100);
+    expect(() => starved.createPod({ name: "starved" })).toThrow(LoadError);
+    expect(() => starved.createPod({ name: "starved" })).toThrow(
+      "pod starved, component slow-start, (initialization): Module instantiation error: CPU budget exhausted: RuntimeError",
     );
+    // With enough fuel the same initialization runs to its end: the budget was what it lacked.
+    const fed = (await load(10_000)).createPod({ name: "fed" });
+    expect(fed.call("warmed", context, { n: 0 })).toEqual({ total: 1000n });
   });
 
   test("a memory cap below what the component declares fails the load", async () => {

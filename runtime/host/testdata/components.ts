@@ -33,6 +33,12 @@ export const testComponents = {
     witPath: wit,
     world: "spinner",
   },
+  "slow-start": {
+    language: "wat",
+    sources: [join(here, "slow-start.wat")],
+    witPath: wit,
+    world: "slow-start",
+  },
   grower: { language: "wat", sources: [join(here, "grower.wat")], witPath: wit, world: "grower" },
   spy: { language: "wat", sources: [join(here, "spy.wat")], witPath: wit, world: "spy" },
   "env-echo": {
