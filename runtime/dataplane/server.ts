@@ -1,0 +1,244 @@
+// One pod's server: gRPC (h2c) and HTTP/JSON on one address and port. Each connection's first
+// bytes decide its protocol: the HTTP/2 preface starts `PRI`, anything else is HTTP/1.1. Both
+// node servers are given connections and never listen themselves (docs/dataplane.md has the
+// measurements behind one port).
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import type { Metadata } from "../../src/metadata/index.ts";
+import type { Pod } from "../host/index.ts";
+import { Counters, type PodCounters } from "./counters.ts";
+import { PodServerError } from "./errors.ts";
+import type { DataPlaneLog } from "./events.ts";
+import { isGrpcContentType, serveGrpc } from "./grpc.ts";
+import { createHttpApp, serveHttp1, serveHttp2 } from "./http.ts";
+import { RouteTable } from "./routes.ts";
+import { MAX_MESSAGE_BYTES, type Serving } from "./serving.ts";
+
+export interface PodServerOptions {
+  /** The pod's address, e.g. its IP; IPv6 works. */
+  address: string;
+  /** 80 in production; 0 picks a free port. */
+  port: number;
+  /** The image's Metadata: every method of every service is routed. */
+  metadata: Metadata;
+  /** The pod the calls run in. Its owner closes it; stopping the server does not. */
+  pod: Pod;
+  /** The component's top-level function exports (`Component.exports`). */
+  exports: readonly string[];
+  log: DataPlaneLog;
+  /** One `request` event per call (default true). */
+  requestLog?: boolean;
+  /** Largest request and response message, in bytes (default 1 MiB, as the original). */
+  maxMessageBytes?: number;
+}
+
+export interface PodServer {
+  readonly address: string;
+  readonly port: number;
+  /** Calls being served now. */
+  readonly inFlight: number;
+  counters(): PodCounters;
+  /**
+   * Stops accepting connections (new ones are refused) and new calls, and answers health
+   * checks NOT_SERVING. Calls in flight get `graceMs` to finish; then every connection is
+   * closed. Resolves once all are closed.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const HTTP2_PREFACE = "PRI";
+/** A connection that sends nothing this long after connecting is dropped. */
+const FIRST_BYTES_TIMEOUT_MS = 30_000;
+
+/**
+ * Starts serving a pod. Throws a PodServerError: "metadata" when a method cannot be served
+ * (a function the component does not export, ref §5.1), "bind" when the address cannot be
+ * listened on.
+ */
+export async function startPodServer(options: PodServerOptions): Promise<PodServer> {
+  const serving = createServing(options);
+  const podName = serving.pod;
+  const app = createHttpApp(serving);
+  const logError = (what: string) => (error: unknown) =>
+    serving.log({ kind: "error", pod: podName, message: `${what}: ${messageOf(error)}`, error });
+
+  const h2 = http2.createServer();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    session.on("error", logError("HTTP/2 session"));
+  });
+  h2.on("stream", (stream: http2.ServerHttp2Stream, headers) => {
+    if (isGrpcContentType(headers["content-type"])) serveGrpc(serving, stream, headers);
+    else void serveHttp2(app, serving, stream, headers);
+  });
+  const h1 = http.createServer((req, res) => void serveHttp1(app, serving, req, res));
+  h1.on("clientError", (_error, socket) => socket.destroy());
+
+  const connections = new Connections();
+  const listener = net.createServer((socket) => {
+    connections.add(socket);
+    socket.on("error", () => {});
+    handOff(socket, connections, h2, h1);
+  });
+  await listen(listener, options, podName);
+  const bound = listener.address() as net.AddressInfo;
+
+  let stopped: Promise<void> | undefined;
+  return {
+    address: bound.address,
+    port: bound.port,
+    get inFlight() {
+      return serving.inFlight;
+    },
+    counters: () => serving.counters.snapshot(),
+    stop(graceMs = 10_000) {
+      stopped ??= drain(serving, listener, connections, sessions, h1, graceMs);
+      return stopped;
+    },
+  };
+}
+
+/**
+ * What one pod's server shares between protocols: its routes (compiled here, so a method the
+ * component cannot serve fails now), counters and settings.
+ */
+export function createServing(options: PodServerOptions): Serving {
+  const podName = options.pod.name;
+  const serving: Serving = {
+    pod: podName,
+    routes: new RouteTable({
+      podName,
+      metadata: options.metadata,
+      pod: options.pod,
+      exports: options.exports,
+      isServing: () => serving.serving,
+    }),
+    counters: new Counters(),
+    log: options.log,
+    requestLog: options.requestLog ?? true,
+    maxMessageBytes: options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+    serving: true,
+    inFlight: 0,
+  };
+  return serving;
+}
+
+/** Reads a connection's first bytes, puts them back, and gives it to the server they name. */
+function handOff(
+  socket: net.Socket,
+  connections: Connections,
+  h2: http2.Http2Server,
+  h1: http.Server,
+): void {
+  let head: Buffer = Buffer.alloc(0);
+  socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
+  const onData = (chunk: Buffer) => {
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    const prefix = head.toString("latin1", 0, HTTP2_PREFACE.length);
+    if (head.length < HTTP2_PREFACE.length && HTTP2_PREFACE.startsWith(prefix)) return;
+    socket.off("data", onData);
+    socket.setTimeout(0);
+    connections.decided(socket);
+    socket.pause();
+    socket.unshift(head);
+    (prefix === HTTP2_PREFACE ? h2 : h1).emit("connection", socket);
+    socket.resume();
+  };
+  socket.on("data", onData);
+}
+
+function listen(listener: net.Server, options: PodServerOptions, podName: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => {
+      reject(
+        new PodServerError(
+          "bind",
+          podName,
+          `cannot listen on ${hostPort(options.address, options.port)}: ${error.message}`,
+          { cause: error, code: error.code },
+        ),
+      );
+    };
+    listener.once("error", failed);
+    listener.listen({ host: options.address, port: options.port, exclusive: true }, () => {
+      listener.off("error", failed);
+      resolve();
+    });
+  });
+}
+
+async function drain(
+  serving: Serving,
+  listener: net.Server,
+  connections: Connections,
+  sessions: Set<http2.ServerHttp2Session>,
+  h1: http.Server,
+  graceMs: number,
+): Promise<void> {
+  serving.serving = false;
+  listener.close();
+  connections.dropUndecided();
+  // GOAWAY: calls already on the connection finish; the client opens no new ones here.
+  for (const session of sessions) session.close();
+  // Idle keep-alive connections close now, busy ones after their response (http.ts adds
+  // `connection: close` once the pod stops serving).
+  h1.closeIdleConnections();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const graceOver = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  await Promise.race([connections.closed(), graceOver]);
+  clearTimeout(timer);
+  connections.destroyAll();
+  await connections.closed();
+}
+
+/** A server's open connections, so that stopping can wait for them to close. */
+class Connections {
+  readonly #open = new Set<net.Socket>();
+  /** Connections whose first bytes have not come yet: nothing of theirs is in flight. */
+  readonly #undecided = new Set<net.Socket>();
+  #waiting: (() => void)[] = [];
+
+  add(socket: net.Socket): void {
+    this.#open.add(socket);
+    this.#undecided.add(socket);
+    socket.on("close", () => {
+      this.#open.delete(socket);
+      this.#undecided.delete(socket);
+      if (this.#open.size === 0) {
+        for (const resolve of this.#waiting) resolve();
+        this.#waiting = [];
+      }
+    });
+  }
+
+  decided(socket: net.Socket): void {
+    this.#undecided.delete(socket);
+  }
+
+  dropUndecided(): void {
+    for (const socket of this.#undecided) socket.destroy();
+  }
+
+  destroyAll(): void {
+    for (const socket of this.#open) socket.destroy();
+  }
+
+  /** Resolves once no connection is open. */
+  closed(): Promise<void> {
+    if (this.#open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+}
+
+function hostPort(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
