@@ -45,3 +45,28 @@ export function criMethod<Request extends object, Response extends object>(
     response: messageCodec<Response>(method.resolvedResponseType),
   };
 }
+
+/** The codec of one message type declared in api.proto, e.g. `criMessage("PodSandbox")`. */
+export function criMessage<T extends object>(name: string): MessageCodec<T> {
+  return messageCodec<T>(root.lookupType(`${protoPackage}.${name}`));
+}
+
+/** One rpc of a CRI service, as a server registers it. */
+export interface CriRpc {
+  readonly service: "RuntimeService" | "ImageService";
+  readonly name: string;
+  readonly path: string;
+  readonly responseStream: boolean;
+}
+
+/** Every rpc of both CRI services declared in api.proto. */
+export function criRpcs(): CriRpc[] {
+  return (["RuntimeService", "ImageService"] as const).flatMap((service) =>
+    Object.values(root.lookupService(`${protoPackage}.${service}`).methods).map((method) => ({
+      service,
+      name: method.name,
+      path: `/${protoPackage}.${service}/${method.name}`,
+      responseStream: method.responseStream === true,
+    })),
+  );
+}

@@ -1,0 +1,184 @@
+// vimanad's settings: command line, then JSON config file, then defaults (ref §1.1). The
+// original's flags and keys, plus the ones this implementation adds.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+export interface Config {
+  incoming: string;
+  downstream: string;
+  imageStore: string;
+  insecureRegistries: string[];
+  ipam: "loopback" | "host-local";
+  ipamPlugin: string;
+  networkInterface: string;
+  podIps: string;
+  dataplanePort: number;
+  /** Transpiled components are cached here. */
+  stateDir: string;
+  logFormat: "json" | "text";
+}
+
+export const defaults: Config = {
+  incoming: "/run/vimana/vimanad.sock",
+  downstream: "/run/containerd/containerd.sock",
+  imageStore: "/var/lib/vimana/images",
+  insecureRegistries: [],
+  ipam: "loopback",
+  ipamPlugin: "/opt/cni/bin/host-local",
+  networkInterface: "eth0",
+  podIps: "10.1.0.0/16",
+  dataplanePort: 80,
+  stateDir: "/var/lib/vimana/state",
+  logFormat: "text",
+};
+
+export const VERSION = "0.0.0";
+
+export const usage = `Usage: vimanad [options]
+
+The Vimana node daemon: a CRI shim that runs Vimana pods as WebAssembly components and proxies
+everything else to the downstream runtime.
+
+Options (each may also be a camelCase key in the --config JSON file; the command line wins):
+  --config PATH                 JSON config file
+  --incoming PATH               CRI socket kubelet talks to (${defaults.incoming})
+  --downstream PATH             socket of the runtime to proxy to (${defaults.downstream})
+  --image-store PATH            image store root (${defaults.imageStore})
+  --insecure-registries HOST    registry pulled over http (repeatable)
+  --ipam loopback|host-local    how pods get addresses (${defaults.ipam})
+  --ipam-plugin PATH            CNI host-local plugin (${defaults.ipamPlugin})
+  --network-interface NAME      interface pod addresses go on (${defaults.networkInterface})
+  --pod-ips CIDR                subnet for pod addresses (${defaults.podIps})
+  --dataplane-port PORT         port each pod serves on (${defaults.dataplanePort})
+  --state-dir PATH              cache of transpiled components (${defaults.stateDir})
+  --log-format json|text        log line format (${defaults.logFormat})
+  --help                        print this and exit
+  --version                     print the version and exit
+`;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export type Parsed = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
+
+const stringKeys = [
+  "incoming",
+  "downstream",
+  "imageStore",
+  "ipamPlugin",
+  "networkInterface",
+  "podIps",
+  "stateDir",
+] as const;
+
+/** Reads the command line (without the executable) and the config file it names. */
+export function parseConfig(argv: readonly string[]): Parsed {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const flags = parsed.values;
+  if (flags.help) return { kind: "help" };
+  if (flags.version) return { kind: "version" };
+  const file = flags.config === undefined ? {} : readConfigFile(flags.config);
+  const config: Config = { ...defaults, insecureRegistries: [] };
+  const flag = (key: string) => (flags as Record<string, unknown>)[kebab(key)];
+  for (const key of stringKeys) {
+    const value = flag(key) ?? file[key];
+    if (value !== undefined) config[key] = expectString(value, key);
+  }
+  // A union, as the original: both sources add registries.
+  config.insecureRegistries = [
+    ...new Set([...stringList(file.insecureRegistries), ...(flags["insecure-registries"] ?? [])]),
+  ];
+  config.ipam = oneOf(flag("ipam") ?? file.ipam ?? defaults.ipam, "ipam", [
+    "loopback",
+    "host-local",
+  ]);
+  config.logFormat = oneOf(flag("logFormat") ?? file.logFormat ?? defaults.logFormat, "logFormat", [
+    "json",
+    "text",
+  ]);
+  config.dataplanePort = port(
+    flag("dataplanePort") ?? file.dataplanePort ?? defaults.dataplanePort,
+  );
+  return { kind: "run", config };
+}
+
+function parseFlags(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      config: { type: "string" },
+      incoming: { type: "string" },
+      downstream: { type: "string" },
+      "image-store": { type: "string" },
+      "insecure-registries": { type: "string", multiple: true },
+      ipam: { type: "string" },
+      "ipam-plugin": { type: "string" },
+      "network-interface": { type: "string" },
+      "pod-ips": { type: "string" },
+      "dataplane-port": { type: "string" },
+      "state-dir": { type: "string" },
+      "log-format": { type: "string" },
+      help: { type: "boolean" },
+      version: { type: "boolean" },
+    },
+  });
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`Error opening config file '${path}': ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`Error parsing config file '${path}': ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(`Error parsing config file '${path}': not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+function expectString(value: unknown, key: string): string {
+  if (typeof value !== "string") throw new ConfigError(`${key}: expected a string`);
+  return value;
+}
+
+function stringList(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw new ConfigError("insecureRegistries: expected an array of strings");
+  }
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, key: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) {
+    throw new ConfigError(`${key}: expected one of ${allowed.join(", ")}, got ${String(value)}`);
+  }
+  return value as T;
+}
+
+function port(value: unknown): number {
+  const number = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== "number" || !Number.isInteger(number) || number < 0 || number > 65535) {
+    throw new ConfigError(`dataplanePort: expected a port number, got ${String(value)}`);
+  }
+  return number;
+}

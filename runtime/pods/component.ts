@@ -1,0 +1,49 @@
+// How a pod's component gets ready to serve: the image from the store, the component through
+// the host (transpile cache), the Metadata decoded, then a host pod with CreateContainer's
+// environment; serving is the data plane's per-pod server.
+import { decodeMetadata } from "../../src/metadata/index.ts";
+import { formatComponentName, formatPodName } from "../../src/names/index.ts";
+import { startPodServer } from "../dataplane/index.ts";
+import type { ComponentHost } from "../host/index.ts";
+import type { ImageStore } from "../images/index.ts";
+import { type Logger, podFields } from "../log/index.ts";
+import type { PreparePod } from "./types.ts";
+
+export interface ComponentPreparerOptions {
+  images: ImageStore;
+  host: ComponentHost;
+  /** Every pod serves on this port of its own address (80 in production). */
+  port: number;
+  log: Logger;
+}
+
+export function componentPreparer(options: ComponentPreparerOptions): PreparePod {
+  const { images, host, port, log } = options;
+  return async (pod, env) => {
+    const component = formatComponentName(pod);
+    const contents = await images.load(pod);
+    if (contents === undefined) throw new Error(`image ${component} is not pulled`);
+    const loaded = await host.load(contents.component, { name: component });
+    const metadata = decodeMetadata(contents.metadata);
+    const hostPod = loaded.createPod({ name: formatPodName(pod), env: [...env] });
+    const fields = podFields(pod);
+    return {
+      digest: contents.digest,
+      serve: (address) =>
+        startPodServer({
+          address,
+          port,
+          metadata,
+          pod: hostPod,
+          exports: loaded.exports,
+          // One line per call would dominate the log at any real rate; failures are logged.
+          requestLog: false,
+          log: (event) => {
+            if (event.kind === "warning") log.warn(event.message, fields);
+            else if (event.kind === "error") log.error(event.message, fields);
+          },
+        }),
+      close: () => hostPod.close(),
+    };
+  };
+}

@@ -1,0 +1,72 @@
+import type { PodName } from "../../src/names/index.ts";
+
+export type PodState =
+  | "Initiated"
+  | "Created"
+  | "Starting"
+  | "Running"
+  | "Stopped"
+  | "Removed"
+  | "Killed";
+
+/** What RunPodSandbox gave: kept verbatim for status and list answers. */
+export interface SandboxSpec {
+  readonly metadata: unknown;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** What CreateContainer gave. */
+export interface ContainerSpec {
+  readonly metadata: { readonly name: string; readonly attempt: number } | null;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Environment variables in order, later duplicates already applied. */
+  readonly env: ReadonlyMap<string, string>;
+  /** The CRI ImageSpec, stored as given (the component is the one the pod's labels name). */
+  readonly image: unknown;
+}
+
+/** How a stopped container ended. */
+export interface ContainerExit {
+  readonly finishedAt: bigint;
+  readonly exitCode: number;
+  /** `Completed` or `Error`. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** A read-only view of one pod, for status and list answers. */
+export interface PodView {
+  readonly name: PodName;
+  readonly state: PodState;
+  readonly address: string;
+  readonly sandbox: SandboxSpec;
+  readonly createdAt: bigint;
+  readonly container?: {
+    readonly spec: ContainerSpec;
+    readonly createdAt: bigint;
+    readonly startedAt: bigint;
+    /** The image's manifest digest, once the component is loaded. */
+    readonly imageDigest?: string;
+    readonly exit?: ContainerExit;
+  };
+}
+
+/** A pod's component, loaded and ready to serve. */
+export interface PreparedPod {
+  /** The image's manifest digest. */
+  readonly digest: string;
+  /** Starts serving on the pod's address; rejects if it cannot bind. */
+  serve(address: string): Promise<PodServing>;
+  /** Frees the pod's instances. */
+  close(): void;
+}
+
+export interface PodServing {
+  /** Stops accepting calls; calls in flight get `graceMs`. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Loads the component a pod runs, with the environment CreateContainer gave it. */
+export type PreparePod = (pod: PodName, env: ReadonlyMap<string, string>) => Promise<PreparedPod>;

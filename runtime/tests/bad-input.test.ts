@@ -1,0 +1,206 @@
+// Bad input through CRI: each answer has the documented status and message, and vimanad stays
+// up. Against the compiled vimanad with real containerd downstream.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { status } from "@grpc/grpc-js";
+import { RUNTIME_HANDLER } from "../../src/names/index.ts";
+import { ContainerState, type CriCallError, type CriClient, criMethods } from "../cri/index.ts";
+import {
+  type ContainerdFixture,
+  type RegistryFixture,
+  startContainerd,
+  startRegistry,
+} from "./fixtures/index.ts";
+import { freeLoopbackPort } from "./fixtures/ports.ts";
+import { addFloats, type PushedImage, pushExample, startVimanad, type Vimanad } from "./vimanad.ts";
+
+async function failure(call: Promise<unknown>): Promise<{ code: number; details: string }> {
+  const error = await call.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (error: CriCallError) => error,
+  );
+  return { code: error.code, details: (error.cause as { details: string }).details };
+}
+
+describe("bad input through CRI", () => {
+  let containerd: ContainerdFixture;
+  let registry: RegistryFixture;
+  let vimanad: Vimanad;
+  let cri: CriClient;
+  let image: PushedImage;
+  const port = freeLoopbackPort();
+
+  beforeAll(async () => {
+    [containerd, registry] = await Promise.all([startContainerd(), startRegistry()]);
+    vimanad = await startVimanad({
+      downstream: containerd.socket,
+      insecureRegistries: [registry.host],
+      dataplanePort: port,
+    });
+    cri = vimanad.cri;
+    image = await pushExample(registry.host, "bad-input", "1.0.0");
+    await cri.call(criMethods.PullImage, {
+      image: image.imageSpec,
+      sandbox_config: { labels: image.labels },
+    });
+  });
+  afterAll(async () => {
+    expect(vimanad.exited()).toBe(false);
+    await vimanad?.cleanUp();
+    await Promise.all([containerd?.stop(), registry?.stop()]);
+  });
+
+  const run = (labels: Record<string, string>, extra: object = {}) =>
+    cri.call(criMethods.RunPodSandbox, {
+      runtime_handler: RUNTIME_HANDLER,
+      config: { labels, ...extra },
+    });
+  const internal = (details: string) => ({ code: status.INTERNAL, details });
+  const create = (pod_sandbox_id: string, extra: object = {}) =>
+    cri.call(criMethods.CreateContainer, {
+      pod_sandbox_id,
+      config: { metadata: { name: "grpc", attempt: 1 }, image: image.imageSpec, ...extra },
+    });
+
+  test("malformed labels", async () => {
+    const { "vimana.host/version": _, ...noVersion } = image.labels;
+    expect(await failure(run(noVersion))).toEqual(
+      internal("Invalid pod labels: Missing required version label"),
+    );
+    expect(await failure(run({}))).toEqual(
+      internal("Invalid pod labels: Missing required domain label"),
+    );
+    const badDomain = await failure(run({ ...image.labels, "vimana.host/domain": "not-hex" }));
+    expect(badDomain.code).toBe(status.INTERNAL);
+    expect(badDomain.details.startsWith("Invalid pod labels: ")).toBe(true);
+  });
+
+  test("port mappings", async () => {
+    const answer = await failure(
+      run(image.labels, { port_mappings: [{ container_port: 80, host_port: 8080 }] }),
+    );
+    expect(answer).toEqual(internal("gRPC port mappings are unsupported"));
+  });
+
+  test("image annotations", async () => {
+    const { pod_sandbox_id } = await run(image.labels);
+    const answer = await failure(
+      create(pod_sandbox_id, { image: { ...image.imageSpec, annotations: { a: "b" } } }),
+    );
+    expect(answer).toEqual(internal("Image spec annotations are unsupported"));
+    await cri.call(criMethods.RemovePodSandbox, { pod_sandbox_id });
+  });
+
+  test("unknown and malformed IDs", async () => {
+    const unknownPod = `${image.component}#ffff`;
+    expect(
+      await failure(cri.call(criMethods.PodSandboxStatus, { pod_sandbox_id: `p-${unknownPod}` })),
+    ).toEqual({
+      code: status.NOT_FOUND,
+      details: unknownPod,
+    });
+    expect(
+      await failure(cri.call(criMethods.ContainerStatus, { container_id: `c-${unknownPod}` })),
+    ).toEqual({
+      code: status.NOT_FOUND,
+      details: unknownPod,
+    });
+    expect(
+      await failure(cri.call(criMethods.StartContainer, { container_id: `c-${unknownPod}` })),
+    ).toEqual(internal("Container not found"));
+    expect(await failure(create(`p-${unknownPod}`))).toEqual(internal("Pod not found"));
+    expect(
+      await failure(cri.call(criMethods.PodSandboxStatus, { pod_sandbox_id: "p-garbage" })),
+    ).toEqual(internal("Invalid pod sandbox ID"));
+    expect(
+      await failure(cri.call(criMethods.StopContainer, { container_id: "c-garbage" })),
+    ).toEqual(internal("Invalid container ID"));
+    // Changed (CRI spec): stopping and removing an unknown sandbox succeed.
+    await cri.call(criMethods.StopPodSandbox, { pod_sandbox_id: `p-${unknownPod}` });
+    await cri.call(criMethods.RemovePodSandbox, { pod_sandbox_id: `p-${unknownPod}` });
+  });
+
+  test("illegal transitions", async () => {
+    const { pod_sandbox_id } = await run(image.labels);
+    const container_id = `c-${pod_sandbox_id.slice(2)}`;
+    expect(await failure(cri.call(criMethods.StartContainer, { container_id }))).toEqual(
+      internal("Bad prior state: Initiated"),
+    );
+    await create(pod_sandbox_id);
+    expect(await failure(cri.call(criMethods.RemoveContainer, { container_id }))).toEqual(
+      internal("Bad prior state: Created"),
+    );
+    expect(await failure(cri.call(criMethods.StopContainer, { container_id }))).toEqual(
+      internal("Bad prior state: Created"),
+    );
+    expect(await failure(create(pod_sandbox_id, { labels: { other: "labels" } }))).toEqual(
+      internal("Container cannot be recreated with different parameters"),
+    );
+    expect(await failure(cri.call(criMethods.ExecSync, { container_id }))).toEqual({
+      code: status.UNIMPLEMENTED,
+      details: "ExecSync is not supported for Vimana pods",
+    });
+    expect(await failure(cri.call(criMethods.PortForward, { pod_sandbox_id }))).toEqual({
+      code: status.UNIMPLEMENTED,
+      details: "PortForward is not supported for Vimana pods",
+    });
+    await cri.call(criMethods.StopPodSandbox, { pod_sandbox_id });
+    expect(await failure(create(pod_sandbox_id))).toEqual(internal("Bad prior state: Killed"));
+    await cri.call(criMethods.RemovePodSandbox, { pod_sandbox_id });
+  });
+
+  test("fixed transitions: restart from Stopped; idempotent create keeps a pod running", async () => {
+    const { pod_sandbox_id } = await run(image.labels);
+    const container_id = `c-${pod_sandbox_id.slice(2)}`;
+    const ip =
+      (await cri.call(criMethods.PodSandboxStatus, { pod_sandbox_id })).status?.network?.ip ?? "";
+    await create(pod_sandbox_id);
+    await cri.call(criMethods.StartContainer, { container_id });
+    // Changed: the original reset a running pod to Created here.
+    await create(pod_sandbox_id, { metadata: { name: "grpc", attempt: 2 } });
+    const state = async () =>
+      (await cri.call(criMethods.ContainerStatus, { container_id })).status?.state;
+    expect(await state()).toBe(ContainerState.CONTAINER_RUNNING);
+    await cri.call(criMethods.StopContainer, { container_id, timeout: 0n });
+    expect(await state()).toBe(ContainerState.CONTAINER_EXITED);
+    // Changed: the original answered "Restarting a stopped container is not yet implemented".
+    await cri.call(criMethods.StartContainer, { container_id });
+    expect(await state()).toBe(ContainerState.CONTAINER_RUNNING);
+    expect(await addFloats(ip, port, 1.5, 2)).toBe(3.5);
+    // Changed (CRI spec): removing a running sandbox stops it first.
+    await cri.call(criMethods.RemovePodSandbox, { pod_sandbox_id });
+    const refused = await addFloats(ip, port, 1, 1).then(
+      () => undefined,
+      (error: { code: number }) => error.code,
+    );
+    expect(refused).toBe(status.UNAVAILABLE);
+  });
+
+  test("image requests", async () => {
+    const other = await failure(
+      cri.call(criMethods.PullImage, {
+        image: image.imageSpec,
+        sandbox_config: { labels: { ...image.labels, "vimana.host/version": "9.9.9" } },
+      }),
+    );
+    expect(other.code).toBe(status.INTERNAL);
+    expect(other.details.startsWith("Pod label mismatch: ")).toBe(true);
+    const malformed = await failure(
+      cri.call(criMethods.ImageStatus, {
+        image: { image: "no-slashes", runtime_handler: RUNTIME_HANDLER },
+      }),
+    );
+    expect(malformed).toEqual(internal('Invalid image ID: "no-slashes"'));
+    // Changed (CRI spec): removing an absent image succeeds.
+    const domain = crypto.randomUUID().replaceAll("-", "");
+    await cri.call(criMethods.RemoveImage, {
+      image: { image: `${registry.host}/${domain}/absent:1.0.0`, runtime_handler: RUNTIME_HANDLER },
+    });
+  });
+
+  test("vimanad is still up", async () => {
+    expect((await cri.call(criMethods.Version, {})).runtime_name).toBe("vimana");
+    expect(vimanad.exited()).toBe(false);
+  });
+});
