@@ -1,8 +1,9 @@
 // The `vimana` command: a table of subcommands, each with its own usage and `--help`.
 import { type Command, EXIT_USAGE, type Io, UsageError } from "./command.ts";
 import { compileCommand } from "./compile.ts";
+import { devCommand } from "./dev.ts";
 
-const commands: readonly Command[] = [compileCommand];
+const commands: readonly Command[] = [compileCommand, devCommand];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
