@@ -1,8 +1,7 @@
 // The round trip that proves the compiler: kitchen-sink.proto compiles to a world, a JavaScript
 // component that echoes its requests implements it (componentize-js), the compiled Metadata
 // serves it, and every message a protobuf client sends comes back equal — for random messages
-// of every field kind. Today the call goes through `serveInProcess` (codec + component host);
-// with the data plane it becomes a gRPC call to a pod, the rest unchanged.
+// of every field kind, through a gRPC call to the pod's data plane.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -11,7 +10,7 @@ import fc from "fast-check";
 import { buildComponentCached } from "../../src/build/index.ts";
 import { type Compilation, compileProtos, writeCompilation } from "../../src/compiler/index.ts";
 import { initArbitrary, protocRegistry, seed } from "../../src/compiler/testdata/reference.ts";
-import { type InProcessServer, serveInProcess } from "../../src/compiler/testdata/serve.ts";
+import { type RoundTripServer, serveOverGrpc } from "../../src/compiler/testdata/serve.ts";
 
 const here = import.meta.dir;
 const proto = join(here, "kitchen-sink.proto");
@@ -20,7 +19,7 @@ const outDir = join(here, "..", "..", "build", "kitchen-sink");
 const service = "vimana.examples.kitchen_sink.KitchenSink";
 
 let compilation: Compilation;
-let server: InProcessServer;
+let server: RoundTripServer;
 const messages = new Map<string, DescMessage>();
 
 beforeAll(async () => {
@@ -37,7 +36,7 @@ beforeAll(async () => {
     },
     componentPath,
   );
-  server = await serveInProcess(await Bun.file(componentPath).bytes(), compilation.metadata);
+  server = await serveOverGrpc(await Bun.file(componentPath).bytes(), compilation.metadata);
   const registry = await protocRegistry([proto], [here]);
   for (const [method, type] of [
     ["Echo", "vimana.examples.kitchen_sink.Everything"],

@@ -13,7 +13,7 @@ import { encodeMetadata } from "../metadata/index.ts";
 import { protocEncode } from "../metadata/testdata/protoc.ts";
 import { type Compilation, compileProtos, writeCompilation } from "./index.ts";
 import { protocRegistry, seed } from "./testdata/reference.ts";
-import { type InProcessServer, serveInProcess } from "./testdata/serve.ts";
+import { type RoundTripServer, serveOverGrpc } from "./testdata/serve.ts";
 import { componentWorld } from "./testdata/wit-check.ts";
 
 const adderDir = join(import.meta.dir, "..", "..", "examples", "adder");
@@ -51,7 +51,7 @@ test("the WIT describes the hand-written adder.wit's world, but for its package 
 });
 
 describe("round trip: the adder's WAT built against the compiled WIT", () => {
-  let server: InProcessServer;
+  let server: RoundTripServer;
   let request: DescMessage;
   let response: DescMessage;
 
@@ -62,7 +62,7 @@ describe("round trip: the adder's WAT built against the compiled WIT", () => {
       witPath: join(outDir, compilation.witFileName),
       world: compilation.schema.world,
     });
-    server = await serveInProcess(component, compilation.metadata);
+    server = await serveOverGrpc(component, compilation.metadata);
     const registry = await protocRegistry([adderProto], [adderDir]);
     request = registry.getMessage("foo.bar.AddFloatsRequest") as DescMessage;
     response = registry.getMessage("foo.bar.AddFloatsResponse") as DescMessage;

@@ -1,56 +1,65 @@
-// Serves compiled Metadata from a component in-process, as vimanad's data plane does minus
-// HTTP/2: route `/<Service>/<Method>`, decode the request with the method's codec, call the export
-// with (context, request) in a pod, encode the result. A round trip sends bytes through a
-// `UnaryTransport`; once the data plane serves pods, a gRPC client on a pod's address is one.
+// Serves compiled Metadata from a component the way vimanad does: a pod in the component host
+// behind the data plane on a loopback port, called with @grpc/grpc-js. Round-trip tests send
+// protobuf bytes a reference library encoded and parse what comes back with it.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ComponentHost, callContext, type LogLine } from "../../../runtime/host/index.ts";
-import { type ComponentRecord, compileMethodCodec, type MethodCodec } from "../../codec/index.ts";
+import * as grpc from "@grpc/grpc-js";
+import { startPodServer } from "../../../runtime/dataplane/index.ts";
+import { ComponentHost, type LogLine } from "../../../runtime/host/index.ts";
 import type { Metadata } from "../../metadata/index.ts";
 
-/** One unary call: the request's bytes to `/<service>/<method>`, the response's bytes back. */
+/** One unary gRPC call: the request's bytes to `/<service>/<method>`, the response's bytes back. */
 export type UnaryTransport = (
   path: string,
   request: Uint8Array,
   headers?: [string, string][],
 ) => Promise<Uint8Array>;
 
-export interface InProcessServer {
+export interface RoundTripServer {
   call: UnaryTransport;
   /** What the component wrote to stdout and stderr. */
   logs: LogLine[];
   close(): Promise<void>;
 }
 
-export async function serveInProcess(
+export async function serveOverGrpc(
   component: Uint8Array,
   metadata: Metadata,
-): Promise<InProcessServer> {
+): Promise<RoundTripServer> {
   const cacheDir = await mkdtemp(join(tmpdir(), "vimana-roundtrip-"));
   const logs: LogLine[] = [];
   const host = new ComponentHost({ cacheDir, log: (line) => logs.push(line) });
-  const pod = (await host.load(component, { name: "roundtrip" })).createPod({ name: "roundtrip" });
-  const routes = new Map<string, { function: string; codec: MethodCodec }>();
-  for (const service of metadata.services) {
-    for (const [name, method] of service.methods) {
-      routes.set(`/${service.name}/${name}`, {
-        function: method.function,
-        codec: compileMethodCodec(method),
-      });
-    }
-  }
+  const loaded = await host.load(component, { name: "roundtrip" });
+  const pod = loaded.createPod({ name: "roundtrip" });
+  const server = await startPodServer({
+    address: "127.0.0.1",
+    port: 0,
+    metadata,
+    pod,
+    exports: loaded.exports,
+    log: () => {},
+    requestLog: false,
+  });
+  const client = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
   return {
     logs,
-    async call(path, request, headers = []) {
-      const route = routes.get(path);
-      if (!route) throw new Error(`no method at ${path}`);
-      const value = route.codec.decodeRequest(request);
-      // Every export returns its response record.
-      const result = pod.call(route.function, callContext(headers).context, value);
-      return route.codec.encodeResponse(result as ComponentRecord);
-    },
+    call: (path, request, headers = []) =>
+      new Promise((resolve, reject) => {
+        const metadataOut = new grpc.Metadata();
+        for (const [key, value] of headers) metadataOut.add(key, value);
+        client.makeUnaryRequest(
+          path,
+          (bytes: Uint8Array) => Buffer.from(bytes),
+          (bytes: Buffer) => new Uint8Array(bytes),
+          request,
+          metadataOut,
+          (error, response) => (error || !response ? reject(error) : resolve(response)),
+        );
+      }),
     async close() {
+      client.close();
+      await server.stop();
       pod.close();
       await rm(cacheDir, { recursive: true, force: true });
     },
