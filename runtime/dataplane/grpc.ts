@@ -6,6 +6,7 @@ import { type ComponentRecord, DecodeError } from "../../src/codec/index.ts";
 import type { Route } from "./routes.ts";
 import {
   contextOf,
+  deadlineExceeded,
   finish,
   invoke,
   requestTooLarge,
@@ -127,10 +128,7 @@ class GrpcCall {
         return;
       }
       this.#deadline = this.#start + ms;
-      this.#timer = setTimeout(
-        () => this.#fail(new GrpcError(Status.DEADLINE_EXCEEDED, "Deadline exceeded")),
-        ms,
-      );
+      this.#timer = setTimeout(() => this.#fail(deadlineExceeded()), ms);
     }
     this.#stream.on("data", onData);
     this.#stream.on("end", onEnd);
