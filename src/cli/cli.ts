@@ -2,8 +2,9 @@
 import { type Command, EXIT_USAGE, type Io, UsageError } from "./command.ts";
 import { compileCommand } from "./compile.ts";
 import { devCommand } from "./dev.ts";
+import { pushCommand } from "./push.ts";
 
-const commands: readonly Command[] = [compileCommand, devCommand];
+const commands: readonly Command[] = [compileCommand, devCommand, pushCommand];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
