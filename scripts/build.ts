@@ -3,6 +3,19 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(`Usage: bun run build
+
+Compiles vimanad (runtime/main.ts) with \`bun build --compile\` into dist/vimanad: one executable
+that runs with no node_modules beside it. \`dist/vimanad --help\` lists its options.`);
+  process.exit(0);
+}
+const unknown = process.argv.slice(2);
+if (unknown.length > 0) {
+  console.error(`build: unexpected argument ${unknown.join(" ")} (see --help)`);
+  process.exit(2);
+}
+
 const root = join(import.meta.dir, "..");
 const outfile = join(root, "dist", "vimanad");
 await mkdir(join(root, "dist"), { recursive: true });
