@@ -1,4 +1,6 @@
 // vimanad: settings, wiring, signals (ref §1.2).
+// First: it may replace the process to apply engine options, before anything else is loaded.
+import "./engine.ts";
 import { existsSync } from "node:fs";
 import { mkdir, unlink } from "node:fs/promises";
 import net from "node:net";
@@ -7,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { pullVimanaImage } from "../src/oci/index.ts";
 import { type Config, ConfigError, parseConfig, usage, VERSION } from "./config/index.ts";
 import { createCriServer, criHandlers, Downstream } from "./cri/index.ts";
+import { engineWarning } from "./engine.ts";
 import { ComponentHost } from "./host/index.ts";
 import { ImageStore } from "./images/index.ts";
 import { HostLocalIpam, type Ipam, LoopbackIpam } from "./ipam/index.ts";
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger({ format: parsed.config.logFormat });
+  if (engineWarning !== undefined) log.warn(engineWarning);
   try {
     await run(parsed.config, log);
   } catch (error) {
