@@ -2,11 +2,12 @@
 // instrumented core modules, so a restart or a second pod of the same component does no work.
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { gluePatchesDigest } from "./glue-patches.ts";
 import { INSTRUMENTATION_VERSION } from "./instrument.ts";
 import { bindgenDigest, GLUE_NAME } from "./transpile.ts";
 
-/** Output made by another generator or instrumentation is stale. */
-const RECIPE = `bindgen-${bindgenDigest.slice(0, 16)}-instrumentation-${INSTRUMENTATION_VERSION}`;
+/** Output made by another generator, glue patches or instrumentation is stale. */
+const RECIPE = `bindgen-${bindgenDigest.slice(0, 16)}-patches-${gluePatchesDigest.slice(0, 16)}-instrumentation-${INSTRUMENTATION_VERSION}`;
 const MANIFEST = "manifest.json";
 
 export interface CacheEntry {

@@ -1,6 +1,7 @@
 // bun run bench host: the component host's costs, each against a baseline measured in the same
-// run — AddFloats through a pod vs jco's glue alone, instance creation, first vs cached load, and
-// fuel instrumentation on a compute-bound loop. Rounds alternate; figures are medians.
+// run — AddFloats through a pod vs jco's glue alone (with one header and with h2load's four; the
+// glue patched and not), instance creation, first vs cached load, and fuel instrumentation on a
+// compute-bound loop. Rounds alternate; figures are medians.
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,15 @@ type Call = (context: unknown, request: unknown) => unknown;
 
 const scratch = await mkdtemp(join(tmpdir(), "vimana-host-bench-"));
 const context: CallContext = { headers: [["user-agent", "bench"]] };
+/** The headers h2load sends with each gRPC call, as the data plane passes them on. */
+const h2loadContext: CallContext = {
+  headers: [
+    ["user-agent", "h2load nghttp2/1.59.0"],
+    ["content-type", "application/grpc"],
+    ["te", "trailers"],
+    ["grpc-accept-encoding", "identity"],
+  ],
+};
 const request = { x: 1.5, y: 2.25 };
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? NaN;
@@ -27,8 +37,9 @@ async function glueOnly(
   name: TestComponentName,
   exportKey: string,
   prepare: (module: Uint8Array) => Uint8Array,
+  options: { patchGlue?: boolean } = {},
 ): Promise<Call> {
-  const transpiled = await transpile(await testComponent(name));
+  const transpiled = await transpile(await testComponent(name), options);
   const dir = await mkdtemp(join(scratch, "glue-"));
   await Bun.write(join(dir, "component.js"), transpiled.glue);
   const { instantiate } = (await import(join(dir, "component.js"))) as {
@@ -74,9 +85,16 @@ async function benchCalls(): Promise<void> {
   const component = await host.load(await testComponent("adder-wat"));
   const pod = component.createPod({ name: "bench" });
   const direct = await glueOnly("adder-wat", "addFloats", (module) => module);
+  // jco's glue as generated, without the host's patches (glue-patches.ts): what they save.
+  const unpatched = await glueOnly("adder-wat", "addFloats", (module) => module, {
+    patchGlue: false,
+  });
   const variants: [string, () => unknown][] = [
     ["host pooled", () => pod.call("add-floats", context, request)],
     ["jco glue direct", () => direct(context, request)],
+    ["host, 4 headers", () => pod.call("add-floats", h2loadContext, request)],
+    ["glue, 4 headers", () => direct(h2loadContext, request)],
+    ["unpatched, 4 hdr", () => unpatched(h2loadContext, request)],
   ];
   const rounds = 9;
   const callsPerRound = 100_000;
@@ -111,6 +129,13 @@ async function benchCalls(): Promise<void> {
   if (pooled && glue) {
     console.log(
       `  host/direct: throughput ${(pooled.rate / glue.rate).toFixed(2)}×, p50 ${(pooled.p50 / glue.p50).toFixed(2)}×, p99 ${(pooled.p99 / glue.p99).toFixed(2)}×`,
+    );
+  }
+  const patched = summary.get("glue, 4 headers");
+  const raw = summary.get("unpatched, 4 hdr");
+  if (patched && raw) {
+    console.log(
+      `  glue patched/unpatched, 4 headers: throughput ${(patched.rate / raw.rate).toFixed(2)}×, p50 ${(patched.p50 / raw.p50).toFixed(2)}×`,
     );
   }
 }

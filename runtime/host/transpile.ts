@@ -19,6 +19,7 @@ import bindgenCore from "../../node_modules/@bytecodealliance/jco-transpile/vend
 import bindgenCore2 from "../../node_modules/@bytecodealliance/jco-transpile/vendor/js-component-bindgen-component.core2.wasm" with {
   type: "file",
 };
+import { patchGlue } from "./glue-patches.ts";
 import { LineWriter } from "./log.ts";
 import { wasiImports } from "./wasi/index.ts";
 
@@ -59,8 +60,16 @@ interface Bindgen {
 
 let bindgen: Promise<Bindgen> | undefined;
 
+export interface TranspileOptions {
+  /** Apply glue-patches.ts to the glue (default); off only to measure or test the patches. */
+  patchGlue?: boolean;
+}
+
 /** Generates jco's `instantiation: "async"` glue: the host supplies imports and core modules. */
-export async function transpile(component: Uint8Array): Promise<TranspiledComponent> {
+export async function transpile(
+  component: Uint8Array,
+  options: TranspileOptions = {},
+): Promise<TranspiledComponent> {
   bindgen ??= startBindgen();
   const { generate, stderr } = await bindgen;
   stderr.length = 0;
@@ -91,6 +100,7 @@ export async function transpile(component: Uint8Array): Promise<TranspiledCompon
     else if (name.endsWith(".wasm")) coreModules.set(name, content);
   }
   if (glue === undefined) throw new Error(`jco generated no ${GLUE_NAME}.js`);
+  if (options.patchGlue ?? true) glue = patchGlue(glue).glue;
   return { glue, coreModules, imports: result.imports, exports: result.exports.map(([n]) => n) };
 }
 
