@@ -29,7 +29,8 @@ export function within(error: unknown, fieldNumber: number, index: number): unkn
   return error;
 }
 
-function describe(value: unknown): string {
+/** A value's kind for error messages: `string "abc"`, `number 3`, `an array of 2`, … */
+export function describe(value: unknown): string {
   switch (typeof value) {
     case "string":
       return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;

@@ -7,6 +7,7 @@
 // strings, float32 values are written with the fewest digits that read back as the same float.
 // JSON text has no -0: JSON.stringify writes it as 0.
 import type { Field, ScalarType } from "../metadata/index.ts";
+import { describe } from "./encode-support.ts";
 import { DecodeError, EncodeError } from "./errors.ts";
 import { recordKey } from "./names.ts";
 import type {
@@ -675,27 +676,5 @@ function typedList(type: ScalarType, items: ComponentValue[]): ComponentValue | 
       return Float64Array.from(items as number[]);
     default:
       return undefined;
-  }
-}
-
-function describe(value: unknown): string {
-  switch (typeof value) {
-    case "string":
-      return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    case "number":
-    case "boolean":
-      return `${typeof value} ${value}`;
-    case "bigint":
-      return `bigint ${value}n`;
-    case "undefined":
-      return "undefined";
-    case "object":
-      if (value === null) return "null";
-      if (Array.isArray(value)) return `an array of ${value.length}`;
-      return value.constructor?.name && value.constructor !== Object
-        ? value.constructor.name
-        : "an object";
-    default:
-      return typeof value;
   }
 }
