@@ -5,7 +5,7 @@ import type { Field, ScalarType } from "../metadata/index.ts";
 import * as support from "./decode-support.ts";
 import { DecodeError } from "./errors.ts";
 import type { EnumPlan, FieldPlan, MapPlan, MessagePlan, ScalarPlan } from "./plan.ts";
-import { planMessage } from "./plan.ts";
+import { fixedSize, planMessage } from "./plan.ts";
 import { F32, F64, I64, U8, U32, U64 } from "./scratch.ts";
 import { literal, Source, tagOf, typedListOf, WireType, wireTypeOf } from "./source.ts";
 import type { ComponentRecord } from "./values.ts";
@@ -45,14 +45,6 @@ const helpers = { ...support, ...emptyLists, within, U8, U32, F32, F64, I64, U64
 const wireNames = ["varint", "64-bit", "length-delimited", "", "", "32-bit"];
 
 /** Fixed-size element bytes by type; absent for varints and length-delimited types. */
-const fixedSize: Partial<Record<ScalarType, number>> = {
-  SFIXED32: 4,
-  FIXED32: 4,
-  FLOAT: 4,
-  SFIXED64: 8,
-  FIXED64: 8,
-  DOUBLE: 8,
-};
 
 class DecoderGenerator {
   private readonly functions: string[] = [];

@@ -5,7 +5,7 @@
 import type { Field, ScalarType } from "../metadata/index.ts";
 import * as support from "./encode-support.ts";
 import type { EnumPlan, FieldPlan, MapPlan, MessagePlan, ScalarPlan } from "./plan.ts";
-import { planMessage } from "./plan.ts";
+import { fixedSize, planMessage } from "./plan.ts";
 import { F32, F64, I64, U8, U32, U64 } from "./scratch.ts";
 import { literal, Source, tagOf, typedListOf, WireType, wireTypeOf } from "./source.ts";
 import type { ComponentRecord } from "./values.ts";
@@ -111,15 +111,6 @@ const witType: Record<ScalarType, string> = {
   FIXED64: "u64 (bigint)",
   FLOAT: "f32",
   DOUBLE: "f64",
-};
-
-const fixedSize: Partial<Record<ScalarType, number>> = {
-  SFIXED32: 4,
-  FIXED32: 4,
-  FLOAT: 4,
-  SFIXED64: 8,
-  FIXED64: 8,
-  DOUBLE: 8,
 };
 
 class EncoderGenerator {

@@ -64,6 +64,16 @@ export interface MessagePlan {
   fields: FieldPlan[];
 }
 
+/** Bytes of each fixed-width scalar on the wire (wire types I32 and I64). */
+export const fixedSize: Partial<Record<ScalarType, number>> = {
+  SFIXED32: 4,
+  FIXED32: 4,
+  FLOAT: 4,
+  SFIXED64: 8,
+  FIXED64: 8,
+  DOUBLE: 8,
+};
+
 /** Largest field number protobuf allows (2^29 − 1). */
 const MAX_FIELD_NUMBER = 536_870_911;
 
