@@ -4,14 +4,16 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
 import { RUNTIME_HANDLER } from "../../src/names/index.ts";
 import { ContainerState, type CriCallError, type CriClient, criMethods } from "../cri/index.ts";
-import {
-  type ContainerdFixture,
-  type RegistryFixture,
-  startContainerd,
-  startRegistry,
-} from "./fixtures/index.ts";
+import type { RegistryFixture } from "./fixtures/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
-import { addFloats, type PushedImage, pushExample, startVimanad, type Vimanad } from "./vimanad.ts";
+import {
+  addFloats,
+  type PushedImage,
+  pushExample,
+  type Stack,
+  startStack,
+  type Vimanad,
+} from "./vimanad.ts";
 
 async function failure(call: Promise<unknown>): Promise<{ code: number; details: string }> {
   const error = await call.then(
@@ -24,20 +26,16 @@ async function failure(call: Promise<unknown>): Promise<{ code: number; details:
 }
 
 describe("bad input through CRI", () => {
-  let containerd: ContainerdFixture;
   let registry: RegistryFixture;
   let vimanad: Vimanad;
+  let stack: Stack | undefined;
   let cri: CriClient;
   let image: PushedImage;
   const port = freeLoopbackPort();
 
   beforeAll(async () => {
-    [containerd, registry] = await Promise.all([startContainerd(), startRegistry()]);
-    vimanad = await startVimanad({
-      downstream: containerd.socket,
-      insecureRegistries: [registry.host],
-      dataplanePort: port,
-    });
+    stack = await startStack({ dataplanePort: port });
+    ({ registry, vimanad } = stack);
     cri = vimanad.cri;
     image = await pushExample(registry.host, "bad-input", "1.0.0");
     await cri.call(criMethods.PullImage, {
@@ -47,8 +45,7 @@ describe("bad input through CRI", () => {
   });
   afterAll(async () => {
     expect(vimanad.exited()).toBe(false);
-    await vimanad?.cleanUp();
-    await Promise.all([containerd?.stop(), registry?.stop()]);
+    await stack?.stop();
   });
 
   const run = (labels: Record<string, string>, extra: object = {}) =>

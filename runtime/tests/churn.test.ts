@@ -4,18 +4,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { RUNTIME_HANDLER } from "../../src/names/index.ts";
 import { criMethods } from "../cri/index.ts";
-import {
-  type ContainerdFixture,
-  type RegistryFixture,
-  startContainerd,
-  startRegistry,
-} from "./fixtures/index.ts";
+import type { RegistryFixture } from "./fixtures/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
 import {
   type PushedImage,
   podLifecycle,
   pushExample,
-  startVimanad,
+  type Stack,
+  startStack,
   type Vimanad,
 } from "./vimanad.ts";
 
@@ -23,19 +19,15 @@ const PODS = 200;
 const AT_ONCE = 20;
 
 describe("pod churn", () => {
-  let containerd: ContainerdFixture;
   let registry: RegistryFixture;
   let vimanad: Vimanad;
+  let stack: Stack | undefined;
   let image: PushedImage;
   const port = freeLoopbackPort();
 
   beforeAll(async () => {
-    [containerd, registry] = await Promise.all([startContainerd(), startRegistry()]);
-    vimanad = await startVimanad({
-      downstream: containerd.socket,
-      insecureRegistries: [registry.host],
-      dataplanePort: port,
-    });
+    stack = await startStack({ dataplanePort: port });
+    ({ registry, vimanad } = stack);
     image = await pushExample(registry.host, "churn", "1.0.0");
     await vimanad.cri.call(criMethods.PullImage, {
       image: image.imageSpec,
@@ -43,8 +35,7 @@ describe("pod churn", () => {
     });
   });
   afterAll(async () => {
-    await vimanad?.cleanUp();
-    await Promise.all([containerd?.stop(), registry?.stop()]);
+    await stack?.stop();
   });
 
   const batch = () =>

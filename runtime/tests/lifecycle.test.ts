@@ -5,28 +5,20 @@ import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { RUNTIME_HANDLER } from "../../src/names/index.ts";
 import { ContainerState, CriCallError, criMethods } from "../cri/index.ts";
-import {
-  type ContainerdFixture,
-  type RegistryFixture,
-  startContainerd,
-  startRegistry,
-} from "./fixtures/index.ts";
+import type { RegistryFixture } from "./fixtures/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
-import { addFloats, pushExample, startVimanad, type Vimanad } from "./vimanad.ts";
+import { addFloats, pushExample, type Stack, startStack, type Vimanad } from "./vimanad.ts";
 
 const nodeModules = join(import.meta.dir, "..", "..", "node_modules");
 
 describe("vimanad core lifecycle", () => {
-  let containerd: ContainerdFixture;
   let registry: RegistryFixture;
   let vimanad: Vimanad;
+  let stack: Stack | undefined;
   const port = freeLoopbackPort();
 
   beforeAll(async () => {
-    [containerd, registry] = await Promise.all([startContainerd(), startRegistry()]);
-    vimanad = await startVimanad({
-      downstream: containerd.socket,
-      insecureRegistries: [registry.host],
+    stack = await startStack({
       dataplanePort: port,
       // The executable must need no node_modules: in its own mount namespace the project's is
       // hidden under an empty tmpfs (the copy it runs from has none beside it either).
@@ -39,10 +31,10 @@ describe("vimanad core lifecycle", () => {
         `mount -t tmpfs none ${JSON.stringify(nodeModules)} && exec "$0" "$@"`,
       ],
     });
+    ({ registry, vimanad } = stack);
   });
   afterAll(async () => {
-    await vimanad?.cleanUp();
-    await Promise.all([containerd?.stop(), registry?.stop()]);
+    await stack?.stop();
   });
 
   test("pull, run, create, start, AddFloats, stop, remove", async () => {

@@ -4,15 +4,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RUNTIME_HANDLER } from "../../src/names/index.ts";
 import { type CriClient, createCriClient, criMessage, criMethods } from "../cri/index.ts";
-import {
-  type ContainerdFixture,
-  type RegistryFixture,
-  startContainerd,
-  startRegistry,
-} from "./fixtures/index.ts";
+import type { ContainerdFixture, RegistryFixture } from "./fixtures/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
 import { type StandIn, startStandIn } from "./standin.ts";
-import { pushExample, startVimanad, type Vimanad } from "./vimanad.ts";
+import { pushExample, type Stack, startStack, startVimanad, type Vimanad } from "./vimanad.ts";
 
 /** Field 999, wire type 2 (length-delimited), carrying "future": unknown to every definition. */
 const UNKNOWN_FIELD = Buffer.from([0xba, 0x3e, 6, ...Buffer.from("future")]);
@@ -21,21 +16,17 @@ describe("downstream passthrough (real containerd)", () => {
   let containerd: ContainerdFixture;
   let registry: RegistryFixture;
   let vimanad: Vimanad;
+  let stack: Stack | undefined;
   let direct: CriClient;
 
   beforeAll(async () => {
-    [containerd, registry] = await Promise.all([startContainerd(), startRegistry()]);
-    vimanad = await startVimanad({
-      downstream: containerd.socket,
-      insecureRegistries: [registry.host],
-      dataplanePort: freeLoopbackPort(),
-    });
+    stack = await startStack({ dataplanePort: freeLoopbackPort() });
+    ({ containerd, registry, vimanad } = stack);
     direct = createCriClient(containerd.socket);
   });
   afterAll(async () => {
     direct?.close();
-    await vimanad?.cleanUp();
-    await Promise.all([containerd?.stop(), registry?.stop()]);
+    await stack?.stop();
   });
 
   test("Status is containerd's, vimanad being ready", async () => {

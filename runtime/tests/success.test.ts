@@ -14,14 +14,16 @@ import {
   criMethods,
   SIGNAL_SIGTERM,
 } from "../cri/index.ts";
-import {
-  type ContainerdFixture,
-  type RegistryFixture,
-  startContainerd,
-  startRegistry,
-} from "./fixtures/index.ts";
+import type { ContainerdFixture, RegistryFixture } from "./fixtures/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
-import { addFloats, type PushedImage, pushExample, startVimanad, type Vimanad } from "./vimanad.ts";
+import {
+  addFloats,
+  type PushedImage,
+  pushExample,
+  type Stack,
+  startStack,
+  type Vimanad,
+} from "./vimanad.ts";
 
 /** Every file's size, and every file and directory under the root (ref §6.2 verifyFsUsage). */
 function walk(dir: string): { bytes: number; inodes: number } {
@@ -54,21 +56,17 @@ describe("success-test.py", () => {
   let containerd: ContainerdFixture;
   let registry: RegistryFixture;
   let vimanad: Vimanad;
+  let stack: Stack | undefined;
   let cri: CriClient;
   const port = freeLoopbackPort();
 
   beforeAll(async () => {
-    [containerd, registry] = await Promise.all([startContainerd(), startRegistry()]);
-    vimanad = await startVimanad({
-      downstream: containerd.socket,
-      insecureRegistries: [registry.host],
-      dataplanePort: port,
-    });
+    stack = await startStack({ dataplanePort: port });
+    ({ containerd, registry, vimanad } = stack);
     cri = vimanad.cri;
   });
   afterAll(async () => {
-    await vimanad?.cleanUp();
-    await Promise.all([containerd?.stop(), registry?.stop()]);
+    await stack?.stop();
   });
 
   const setupImage = async (server: string, version: string, domain?: string) => {

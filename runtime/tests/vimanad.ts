@@ -17,6 +17,12 @@ import {
 } from "../../src/names/index.ts";
 import { pushVimanaImage } from "../../src/oci/index.ts";
 import { type CriClient, createCriClient, criMethods, type ImageSpec } from "../cri/index.ts";
+import {
+  type ContainerdFixture,
+  type RegistryFixture,
+  startContainerd,
+  startRegistry,
+} from "./fixtures/index.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const binary = join(root, "dist", "vimanad");
@@ -151,6 +157,45 @@ export async function startVimanad(options: VimanadOptions): Promise<Vimanad> {
         await child.exited;
       }
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Real containerd (downstream) and a real registry (insecure) with a vimanad in front. */
+export interface Stack {
+  readonly containerd: ContainerdFixture;
+  readonly registry: RegistryFixture;
+  readonly vimanad: Vimanad;
+  /** Stops vimanad, then containerd and the registry. */
+  stop(): Promise<void>;
+}
+
+/** What most suites start; `options` go to vimanad. */
+export async function startStack(
+  options: Omit<VimanadOptions, "downstream" | "insecureRegistries">,
+): Promise<Stack> {
+  const [containerd, registry] = await Promise.all([startContainerd(), startRegistry()]);
+  const stopFixtures = async () => {
+    await Promise.all([containerd.stop(), registry.stop()]);
+  };
+  let vimanad: Vimanad;
+  try {
+    vimanad = await startVimanad({
+      ...options,
+      downstream: containerd.socket,
+      insecureRegistries: [registry.host],
+    });
+  } catch (error) {
+    await stopFixtures();
+    throw error;
+  }
+  return {
+    containerd,
+    registry,
+    vimanad,
+    async stop() {
+      await vimanad.cleanUp();
+      await stopFixtures();
     },
   };
 }
