@@ -6,6 +6,7 @@ import type { Counters } from "./counters.ts";
 import type { DataPlaneLog } from "./events.ts";
 import type { Route, RouteTable } from "./routes.ts";
 import { GrpcError, Status, type StatusCode, statusNames } from "./status.ts";
+import { componentStatus } from "./typed-errors.ts";
 
 /** The original's limit for requests and responses, 1 MiB (ref §5.2). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -89,6 +90,8 @@ export function invoke(
 
 function failureStatus(serving: Serving, route: Route, error: unknown): GrpcError {
   if (error instanceof GrpcError) return error;
+  const chosen = componentStatus(error);
+  if (chosen) return chosen;
   serving.log({
     kind: "error",
     pod: serving.pod,

@@ -10,7 +10,7 @@ import {
 } from "../compiler/index.ts";
 import { type Command, EXIT_FAILURE, UsageError } from "./command.ts";
 
-const help = `Usage: vimana compile FILE.proto… [-I DIR]… --out DIR
+const help = `Usage: vimana compile FILE.proto… [-I DIR]… --out DIR [--typed-errors]
 
 Compiles the gRPC services of FILE.proto… (one proto package) into what a Vimana
 component is built and served with:
@@ -24,6 +24,9 @@ Options:
                          order (default: the working directory). Every FILE
                          must be inside one of them.
   -o, --out DIR          where to write (created if missing)
+      --typed-errors     methods return result<response, status>, so an
+                         implementation can fail a call with a gRPC status
+                         (vimana:grpc's status; what \`vimana build\` uses)
   -h, --help             show this help`;
 
 export const compileCommand: Command = {
@@ -36,10 +39,10 @@ export const compileCommand: Command = {
     if (values.out === undefined) throw new UsageError("--out DIR is required");
     let compilation: Compilation;
     try {
-      compilation = await compileProtos({
-        files: positionals,
-        includeDirs: values["proto-path"] ?? [],
-      });
+      compilation = await compileProtos(
+        { files: positionals, includeDirs: values["proto-path"] ?? [] },
+        { typedErrors: values["typed-errors"] === true },
+      );
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
       for (const problem of error.problems) io.err(formatProblem(problem));
@@ -66,6 +69,7 @@ function parse(args: string[]) {
       options: {
         "proto-path": { type: "string", short: "I", multiple: true },
         out: { type: "string", short: "o" },
+        "typed-errors": { type: "boolean" },
       },
     });
   } catch (error) {

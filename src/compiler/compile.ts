@@ -5,7 +5,7 @@ import { buildDescriptors, type ProtoInputs } from "./buf.ts";
 import { CompileError } from "./errors.ts";
 import type { Schema } from "./model.ts";
 import { buildSchema } from "./schema.ts";
-import { renderWit } from "./wit.ts";
+import { renderWit, type WitOptions } from "./wit.ts";
 
 export interface Compilation {
   schema: Schema;
@@ -16,13 +16,16 @@ export interface Compilation {
 }
 
 /** Compiles `.proto` files; throws a `CompileError` naming every problem found. */
-export async function compileProtos(inputs: ProtoInputs): Promise<Compilation> {
+export async function compileProtos(
+  inputs: ProtoInputs,
+  options: WitOptions = {},
+): Promise<Compilation> {
   const schema = buildSchema(await buildDescriptors(inputs));
   checkServable(schema.metadata);
   return {
     schema,
     witFileName: `${schema.main.protoPackage}.wit`,
-    wit: renderWit(schema),
+    wit: renderWit(schema, options),
     metadata: schema.metadata,
   };
 }
