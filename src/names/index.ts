@@ -53,8 +53,9 @@ export {
 export {
   formatServerName,
   parseServerId,
+  SERVER_ID_PATTERN,
   type ServerId,
   type ServerName,
   serverName,
 } from "./server.ts";
-export { parseVersion, type Version } from "./version.ts";
+export { parseVersion, VERSION_MAX_LENGTH, VERSION_PATTERN, type Version } from "./version.ts";

@@ -14,6 +14,8 @@ export interface ServerName {
 // 1..63 characters of lowercase letters, digits and dashes; starts with a letter and ends
 // alphanumeric.
 const SERVER_ID = /^[a-z](?:[0-9a-z-]{0,61}[0-9a-z])?$/;
+/** The server ID pattern as text, for schemas (the operator's CRDs validate with it). */
+export const SERVER_ID_PATTERN = SERVER_ID.source;
 
 export function parseServerId(text: string): ServerId {
   if (!SERVER_ID.test(text)) {
