@@ -1,34 +1,46 @@
-// bun run build: compiles vimanad into one executable, dist/vimanad, that runs with no
-// node_modules beside it (api.proto and jco's generator are embedded by their imports).
+// bun run build: compiles vimanad and the operator into one executable each, dist/vimanad and
+// dist/vimana-operator, that run with no node_modules beside them (api.proto and jco's generator
+// are embedded by their imports).
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 
-if (process.argv.includes("--help") || process.argv.includes("-h")) {
-  console.log(`Usage: bun run build
+const targets: Record<string, string> = {
+  vimanad: "runtime/main.ts",
+  "vimana-operator": "src/operator/main.ts",
+};
 
-Compiles vimanad (runtime/main.ts) with \`bun build --compile\` into dist/vimanad: one executable
-that runs with no node_modules beside it. \`dist/vimanad --help\` lists its options.`);
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(`Usage: bun run build [TARGET…]
+
+Compiles with \`bun build --compile\` into dist/: vimanad (runtime/main.ts) and vimana-operator
+(src/operator/main.ts), each one executable that runs with no node_modules beside it. Without
+TARGETs, builds both. \`dist/vimanad --help\` and \`dist/vimana-operator --help\` list their options.`);
   process.exit(0);
 }
-const unknown = process.argv.slice(2);
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(name in targets));
 if (unknown.length > 0) {
-  console.error(`build: unexpected argument ${unknown.join(" ")} (see --help)`);
+  console.error(
+    `build: unknown target ${unknown.join(" ")}; targets: ${Object.keys(targets).join(", ")}`,
+  );
   process.exit(2);
 }
 
 const root = join(import.meta.dir, "..");
-const outfile = join(root, "dist", "vimanad");
 await mkdir(join(root, "dist"), { recursive: true });
-// Built beside, then renamed: a test copying dist/vimanad while a build runs gets a whole file.
-const partial = `${outfile}.${process.pid}.partial`;
-const result = Bun.spawnSync(
-  [process.execPath, "build", "--compile", "--outfile", partial, join(root, "runtime", "main.ts")],
-  { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
-);
-if (result.exitCode !== 0) {
-  await rm(partial, { force: true });
-  console.error(`build: bun build --compile failed (exit ${result.exitCode})`);
-  process.exit(result.exitCode ?? 1);
+for (const name of requested.length > 0 ? requested : Object.keys(targets)) {
+  const outfile = join(root, "dist", name);
+  // Built beside, then renamed: a test copying dist/vimanad while a build runs gets a whole file.
+  const partial = `${outfile}.${process.pid}.partial`;
+  const result = Bun.spawnSync(
+    [process.execPath, "build", "--compile", "--outfile", partial, join(root, targets[name] ?? "")],
+    { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  if (result.exitCode !== 0) {
+    await rm(partial, { force: true });
+    console.error(`build: bun build --compile of ${name} failed (exit ${result.exitCode})`);
+    process.exit(result.exitCode ?? 1);
+  }
+  await rename(partial, outfile);
+  console.log(`build: ${outfile}`);
 }
-await rename(partial, outfile);
-console.log(`build: ${outfile}`);
