@@ -1,6 +1,7 @@
 // bun run test [bun test args…]: install the test prerequisites when possible, then run every test.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { ensureGrpcurl } from "./go-tools.ts";
 import { ensurePrerequisites, testPrerequisites } from "./prerequisites.ts";
 
 const args = process.argv.slice(2);
@@ -19,6 +20,7 @@ try {
   await ensurePrerequisites(testPrerequisites, (line) =>
     console.log(`test prerequisites: ${line}`),
   );
+  await ensureGrpcurl((line) => console.log(`test prerequisites: ${line}`));
 } catch (error) {
   console.error(`test prerequisites: ${error instanceof Error ? error.message : error}`);
   process.exit(1);

@@ -5,6 +5,14 @@ export { LATENCY_BUCKETS, type PodCounters } from "./counters.ts";
 export { PodServerError } from "./errors.ts";
 export type { DataPlaneEvent, DataPlaneLog } from "./events.ts";
 export { HEALTH_SERVICE } from "./health.ts";
+export {
+  parseReflectionPolicy,
+  REFLECTION_ANNOTATION,
+  REFLECTION_PATHS,
+  ReflectionIndex,
+  type ReflectionPolicy,
+  serveReflection,
+} from "./reflection.ts";
 export { type PodServer, type PodServerOptions, startPodServer } from "./server.ts";
 export { MAX_MESSAGE_BYTES } from "./serving.ts";
 export {

@@ -12,6 +12,12 @@ import { PodServerError } from "./errors.ts";
 import type { DataPlaneLog } from "./events.ts";
 import { isGrpcContentType, serveGrpc } from "./grpc.ts";
 import { createHttpApp, serveHttp1, serveHttp2 } from "./http.ts";
+import {
+  REFLECTION_PATHS,
+  ReflectionIndex,
+  type ReflectionPolicy,
+  serveReflection,
+} from "./reflection.ts";
 import { RouteTable } from "./routes.ts";
 import { MAX_MESSAGE_BYTES, type Serving } from "./serving.ts";
 
@@ -31,6 +37,8 @@ export interface PodServerOptions {
   requestLog?: boolean;
   /** Largest request and response message, in bytes (default 1 MiB, as the original). */
   maxMessageBytes?: number;
+  /** Which services gRPC server reflection describes (default: all). */
+  reflection?: ReflectionPolicy;
 }
 
 export interface PodServer {
@@ -70,8 +78,10 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
     session.on("close", () => sessions.delete(session));
     session.on("error", logError("HTTP/2 session"));
   });
+  const reflection = new ReflectionIndex([options.metadata], options.reflection ?? {});
   h2.on("stream", (stream: http2.ServerHttp2Stream, headers) => {
-    if (isGrpcContentType(headers["content-type"])) serveGrpc(serving, stream, headers);
+    if (REFLECTION_PATHS.has(headers[":path"] ?? "")) serveReflection(reflection, stream, headers);
+    else if (isGrpcContentType(headers["content-type"])) serveGrpc(serving, stream, headers);
     else void serveHttp2(app, serving, stream, headers);
   });
   const h1 = http.createServer((req, res) => void serveHttp1(app, serving, req, res));

@@ -82,7 +82,50 @@ spec:
   versionWeights: {"1.0.0": 1}
 `;
   expect(problems(`${domain}${server}`).split("\n")).toEqual([
-    `${file}: Server s: no Domain has id 00000000000000000000000000000002`,
-    `${file}: Server s: versionWeights names 1.0.0, but no Component has it`,
+    `${file}:11:11: Server s: no Domain has id 00000000000000000000000000000002`,
+    `${file}:13:29: Server s: versionWeights names 1.0.0, but no Component has it`,
   ]);
+});
+
+test("unknown keys are errors with the closest known one; every reference error has a line", () => {
+  const server = `---
+kind: Server
+metadata: {name: s}
+spec:
+  id: s
+  domain: "00000000000000000000000000000001"
+  services: [a.B]
+  versionWieghts: {"1.0.0": 1}
+`;
+  expect(problems(`${domain}${server}`).split("\n")).toEqual([
+    `${file}:13:3: unknown field spec.versionWieghts (did you mean versionWeights?)`,
+  ]);
+  expect(problems(`${domain}---\nkind: Domian\n`)).toBe(
+    `${file}:7:7: unknown kind Domian (did you mean Domain?): expected Vimana, Domain, Server or Component`,
+  );
+  const component = (server: string, extra = "") => `---
+kind: Server
+metadata: {name: s}
+spec:
+  id: adder
+  domain: "00000000000000000000000000000001"
+  services: [a.B]
+  versionWeights: {"1.0.0": 1}
+---
+kind: Component
+metadata: {name: c}
+spec:
+  domain: "00000000000000000000000000000001"
+  server: ${server}
+  version: "1.0.0"
+  image: adder/adder.wat
+  proto: adder/adder.proto
+${extra}`;
+  expect(problems(`${domain}${component("addr")}`).split("\n")).toEqual([
+    `${file}:13:29: Server s: versionWeights names 1.0.0, but no Component has it`,
+    `${file}:19:11: Component c: no Server addr in Domain 00000000000000000000000000000001 (did you mean adder?)`,
+  ]);
+  expect(problems(`${domain}${component("adder", "  protto: x\n")}`)).toBe(
+    `${file}:23:3: unknown field spec.protto (did you mean proto?)`,
+  );
 });

@@ -5,7 +5,9 @@
 import { statSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { type Document, isMap, isNode, LineCounter, parseAllDocuments } from "yaml";
+import type { ReflectionPolicy } from "../../runtime/dataplane/index.ts";
 import { canonicalDomain, parseDomainUuid, parseServerId, parseVersion } from "../names/index.ts";
+import { closest } from "../suggest/index.ts";
 
 export interface DomainSpec {
   name: string;
@@ -13,6 +15,8 @@ export interface DomainSpec {
   /** `<id>.app.vimana.host`. */
   canonical: string;
   aliases: string[];
+  /** `spec.grpc.reflection`: which services gRPC server reflection describes. */
+  reflection: ReflectionPolicy;
 }
 
 export interface ServerSpec {
@@ -38,6 +42,10 @@ export interface ComponentSpec {
   language?: SourceLanguage;
   /** Absolute paths; the `.proto` whose services the component serves. */
   proto: string;
+  /**
+   * The WIT file and world a source implements. Without `wit`, the world is compiled from
+   * `proto` with typed errors (`result<response, status>`), as `vimana build` does.
+   */
   wit?: string;
   world?: string;
   /** More C sources (bindings) compiled with `image`, and headers the build reads. */
@@ -62,6 +70,26 @@ const LANGUAGES: Record<string, SourceLanguage> = { ".wat": "wat", ".c": "c", ".
 const KINDS = new Set(["Vimana", "Domain", "Server", "Component"]);
 const API_VERSION = "api.vimana.host/v1alpha1";
 
+/** The keys each resource may have: any other is a typo until proven otherwise. */
+const RESOURCE_KEYS = ["apiVersion", "kind", "metadata", "spec", "status"];
+const METADATA_KEYS = ["name", "namespace", "labels", "annotations"];
+const SPEC_KEYS: Record<string, string[]> = {
+  Vimana: ["regions"],
+  Domain: ["id", "vimana", "aliases", "regions", "failover", "grpc", "openApi"],
+  Server: ["id", "domain", "services", "auth", "features", "versionWeights"],
+  Component: [
+    "domain",
+    "server",
+    "version",
+    "image",
+    "proto",
+    "wit",
+    "world",
+    "sources",
+    "headers",
+  ],
+};
+
 /** Reads and checks a project file; throws a ProjectError listing every problem. */
 export async function loadProject(path: string): Promise<Project> {
   const file = resolve(path);
@@ -84,15 +112,20 @@ export function parseProject(file: string, text: string): Project {
     return `${file}:${line}:${col}`;
   };
   const project: Project = { file, domains: [], servers: [], components: [] };
+  const places = new Map<object, Reader>();
   const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
   const list = Array.isArray(documents) ? documents : [documents];
   for (const doc of list) {
     for (const error of doc.errors) problems.push(`${at(error.pos[0])}: ${error.message}`);
     if (doc.errors.length > 0 || doc.contents === null) continue;
     const reader = new Reader(doc, at, problems, dirname(file));
-    readResource(reader, project);
+    readResource(reader, project, places);
   }
-  if (problems.length === 0) crossCheck(project, problems, file);
+  if (problems.length === 0) {
+    const where = (spec: object, path: readonly (string | number)[]) =>
+      places.get(spec)?.where(path) ?? file;
+    crossCheck(project, problems, where);
+  }
   if (problems.length > 0) throw new ProjectError(problems.join("\n"));
   return project;
 }
@@ -164,13 +197,28 @@ class Reader {
     }
   }
 
+  /** Each key of the mapping at `path` that is not `known` is a problem, with the closest known. */
+  knownKeys(path: readonly (string | number)[], known: readonly string[]): void {
+    const node = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
+    if (!isMap(node)) return;
+    for (const item of node.items) {
+      const key = isNode(item.key) ? item.key.toJSON() : item.key;
+      if (typeof key !== "string" || known.includes(key)) continue;
+      const suggestion = closest(key, known);
+      const hint = suggestion === undefined ? "" : ` (did you mean ${suggestion}?)`;
+      const field = [...path, key].join(".");
+      const at = isNode(item.key) && item.key.range ? this.at(item.key.range[0]) : this.where(path);
+      this.problems.push(`${at}: unknown field ${field}${hint}`);
+    }
+  }
+
   path(path: readonly (string | number)[], required = true): string | undefined {
     const text = this.string(path, required);
     return text === undefined ? undefined : resolve(this.dir, text);
   }
 }
 
-function readResource(r: Reader, project: Project): void {
+function readResource(r: Reader, project: Project, places: Map<object, Reader>): void {
   if (!isMap(r.doc.contents)) {
     r.problem([], "a resource must be a mapping with kind, metadata and spec");
     return;
@@ -182,22 +230,54 @@ function readResource(r: Reader, project: Project): void {
   const kind = r.string(["kind"]);
   if (kind === undefined) return;
   if (!KINDS.has(kind)) {
-    r.problem(["kind"], `unknown kind ${kind}: expected Vimana, Domain, Server or Component`);
+    const suggestion = closest(kind, KINDS);
+    const hint = suggestion === undefined ? "" : ` (did you mean ${suggestion}?)`;
+    r.problem(
+      ["kind"],
+      `unknown kind ${kind}${hint}: expected Vimana, Domain, Server or Component`,
+    );
     return;
   }
+  r.knownKeys([], RESOURCE_KEYS);
+  r.knownKeys(["metadata"], METADATA_KEYS);
+  r.knownKeys(["spec"], SPEC_KEYS[kind] ?? []);
   const name = r.string(["metadata", "name"]) ?? "";
   if (kind === "Vimana") return;
   if (kind === "Domain") {
     const id = r.checked(["spec", "id"], parseDomainUuid);
     r.string(["spec", "vimana"]);
     const aliases = r.strings(["spec", "aliases"]);
-    if (id !== undefined)
-      project.domains.push({ name, id, canonical: canonicalDomain(id), aliases });
+    const reflection = readReflection(r);
+    if (id !== undefined) {
+      project.domains.push({ name, id, canonical: canonicalDomain(id), aliases, reflection });
+    }
   } else if (kind === "Server") {
     readServer(r, project, name);
   } else {
     readComponent(r, project, name);
   }
+  // A resource adds at most one spec: the last one without a place is this resource's.
+  for (const list of [project.domains, project.servers, project.components] as object[][]) {
+    const last = list.at(-1);
+    if (last !== undefined && !places.has(last)) places.set(last, r);
+  }
+}
+
+/** `spec.grpc.reflection`: `noneBut` (only these services) or `allBut`; absent, all. */
+function readReflection(r: Reader): ReflectionPolicy {
+  r.knownKeys(["spec", "grpc"], ["reflection"]);
+  r.knownKeys(["spec", "grpc", "reflection"], ["noneBut", "allBut"]);
+  const path = ["spec", "grpc", "reflection"];
+  const noneBut =
+    r.value([...path, "noneBut"]) === undefined ? undefined : r.strings([...path, "noneBut"]);
+  const allBut =
+    r.value([...path, "allBut"]) === undefined ? undefined : r.strings([...path, "allBut"]);
+  if (noneBut !== undefined && allBut !== undefined) {
+    r.problem(path, "spec.grpc.reflection takes noneBut or allBut, not both");
+  }
+  if (noneBut !== undefined) return { noneBut };
+  if (allBut !== undefined) return { allBut };
+  return {};
 }
 
 function readServer(r: Reader, project: Project, name: string): void {
@@ -241,8 +321,11 @@ function readComponent(r: Reader, project: Project, name: string): void {
     );
     return;
   }
-  const wit = r.path(["spec", "wit"], language !== undefined);
-  const world = r.string(["spec", "world"], language !== undefined);
+  const wit = r.path(["spec", "wit"], false);
+  const world = r.string(["spec", "world"], wit !== undefined);
+  if (language === undefined && wit !== undefined) {
+    r.problem(["spec", "wit"], "spec.wit is for source images, not a built .wasm");
+  }
   const sources = r.strings(["spec", "sources"]).map((p) => resolve(r.dir, p));
   const headers = r.strings(["spec", "headers"]).map((p) => resolve(r.dir, p));
   if (sources.length > 0 && language !== "c") {
@@ -278,57 +361,83 @@ function isFile(path: string): boolean {
 }
 
 /** References between resources: servers name domains, components name servers and versions. */
-function crossCheck(project: Project, problems: string[], file: string): void {
+function crossCheck(
+  project: Project,
+  problems: string[],
+  where: (spec: object, path: readonly (string | number)[]) => string,
+): void {
   const hosts = new Map<string, string>();
   for (const domain of project.domains) {
     if (project.domains.filter((d) => d.id === domain.id).length > 1) {
-      problems.push(`${file}: Domain ${domain.name}: another Domain has id ${domain.id}`);
+      problems.push(
+        `${where(domain, ["spec", "id"])}: Domain ${domain.name}: another Domain has id ${domain.id}`,
+      );
     }
-    for (const host of [domain.canonical, ...domain.aliases]) {
+    domain.aliases.forEach((host, index) => {
       const other = hosts.get(host);
       if (other !== undefined && other !== domain.name) {
-        problems.push(`${file}: Domain ${domain.name}: host ${host} is also Domain ${other}'s`);
+        problems.push(
+          `${where(domain, ["spec", "aliases", index])}: Domain ${domain.name}: host ${host} is also Domain ${other}'s`,
+        );
       }
       hosts.set(host, domain.name);
-    }
+    });
+    hosts.set(domain.canonical, domain.name);
   }
   const services = new Map<string, string>();
   for (const server of project.servers) {
     const label = `Server ${server.name}`;
     if (!project.domains.some((d) => d.id === server.domain)) {
-      problems.push(`${file}: ${label}: no Domain has id ${server.domain}`);
+      problems.push(
+        `${where(server, ["spec", "domain"])}: ${label}: no Domain has id ${server.domain}`,
+      );
     }
-    for (const service of server.services) {
+    server.services.forEach((service, index) => {
       const key = `${server.domain} ${service}`;
       const other = services.get(key);
       if (other !== undefined) {
-        problems.push(`${file}: ${label}: service ${service} is also served by Server ${other}`);
+        problems.push(
+          `${where(server, ["spec", "services", index])}: ${label}: service ${service} is also served by Server ${other}`,
+        );
       }
       services.set(key, server.name);
-    }
+    });
     for (const version of server.versionWeights.keys()) {
       const found = project.components.some(
         (c) => c.domain === server.domain && c.server === server.id && c.version === version,
       );
       if (!found) {
+        const versions = project.components
+          .filter((c) => c.domain === server.domain && c.server === server.id)
+          .map((c) => c.version);
+        const suggestion = closest(version, versions);
+        const hint = suggestion === undefined ? "" : ` (did you mean ${suggestion}?)`;
         problems.push(
-          `${file}: ${label}: versionWeights names ${version}, but no Component has it`,
+          `${where(server, ["spec", "versionWeights", version])}: ${label}: versionWeights names ${version}, but no Component has it${hint}`,
         );
       }
     }
     if ([...server.versionWeights.values()].every((w) => w === 0)) {
-      problems.push(`${file}: ${label}: versionWeights gives no version a weight above 0`);
+      problems.push(
+        `${where(server, ["spec", "versionWeights"])}: ${label}: versionWeights gives no version a weight above 0`,
+      );
     }
   }
   const seen = new Set<string>();
   for (const component of project.components) {
     const key = componentKey(component);
-    if (seen.has(key))
-      problems.push(`${file}: Component ${component.name}: ${key} is defined twice`);
+    if (seen.has(key)) {
+      problems.push(
+        `${where(component, ["spec", "version"])}: Component ${component.name}: ${key} is defined twice`,
+      );
+    }
     seen.add(key);
     if (!project.servers.some((s) => s.domain === component.domain && s.id === component.server)) {
+      const servers = project.servers.filter((s) => s.domain === component.domain).map((s) => s.id);
+      const suggestion = closest(component.server, servers);
+      const hint = suggestion === undefined ? "" : ` (did you mean ${suggestion}?)`;
       problems.push(
-        `${file}: Component ${component.name}: no Server ${component.server} in Domain ${component.domain}`,
+        `${where(component, ["spec", "server"])}: Component ${component.name}: no Server ${component.server} in Domain ${component.domain}${hint}`,
       );
     }
   }
