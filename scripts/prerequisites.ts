@@ -30,6 +30,11 @@ export const testPrerequisites: readonly Prerequisite[] = [
     provides: "protoc",
     installed: () => Bun.which("protoc") !== null,
   },
+  {
+    debianPackage: "chromium",
+    provides: "a headless browser (the docs site test)",
+    installed: () => existsSync("/usr/bin/chromium"),
+  },
   ...cToolchain,
 ];
 

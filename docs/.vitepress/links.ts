@@ -52,7 +52,7 @@ export async function checkLinks(outDir: string): Promise<string[]> {
     entries.filter((e) => e.isFile()).map((e) => relative(outDir, join(e.parentPath, e.name))),
   );
   const pages = new Map<string, Page>();
-  for (const file of files) {
+  for (const file of [...files].sort()) {
     if (file.endsWith(".html")) pages.set(file, await readPage(join(outDir, file)));
   }
   const problems: string[] = [];

@@ -70,27 +70,40 @@ export function pageTitle(path: string): string {
   return heading?.replace(/`/g, "") ?? path.split("/").pop()?.replace(/\.md$/, "") ?? path;
 }
 
-/** Folders in the order a newcomer reads them; others follow alphabetically. */
-const folderOrder = ["", "docs"];
-const folderTitles: Record<string, string> = { "": "Vimana", docs: "Guides" };
+/** The newcomer's path, in reading order: the first sidebar group, after the README. */
+const startHere = [
+  "README.md",
+  "docs/overview.md",
+  "docs/request-path.md",
+  "docs/pods.md",
+  "docs/glossary.md",
+  "docs/resources.md",
+  "docs/commands.md",
+];
+const folderTitles: Record<string, string> = { "": "More", docs: "Guides" };
 
-/** One sidebar group per folder, pages in file-name order with the folder's README first. */
+/**
+ * "Start here" (the newcomer's path), then one group per folder — the root's and docs/ open,
+ * the others collapsed — each with its README first, then by file name.
+ */
 export function sidebar(pages: readonly string[]): DefaultTheme.SidebarItem[] {
+  const item = (page: string) => ({ text: pageTitle(page), link: pageLink(page) });
   const groups = new Map<string, string[]>();
   for (const page of pages) {
+    if (startHere.includes(page)) continue;
     const folder = dirname(page) === "." ? "" : dirname(page);
     groups.set(folder, [...(groups.get(folder) ?? []), page]);
   }
-  const rank = (folder: string) => {
-    const index = folderOrder.indexOf(folder);
-    return index === -1 ? folderOrder.length : index;
-  };
+  const rank = (folder: string) => (folder === "docs" ? 0 : folder === "" ? 1 : 2);
   const folders = [...groups.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  return folders.map((folder) => ({
-    text: folderTitles[folder] ?? `${folder}/`,
-    collapsed: rank(folder) >= folderOrder.length,
-    items: (groups.get(folder) ?? [])
-      .sort((a, b) => Number(b.endsWith("README.md")) - Number(a.endsWith("README.md")))
-      .map((page) => ({ text: pageTitle(page), link: pageLink(page) })),
-  }));
+  return [
+    { text: "Start here", items: startHere.filter((page) => pages.includes(page)).map(item) },
+    ...folders.map((folder) => ({
+      text: folderTitles[folder] ?? `${folder}/`,
+      collapsed: rank(folder) === 2,
+      items: (groups.get(folder) ?? [])
+        .sort((a, b) => Number(b.endsWith("README.md")) - Number(a.endsWith("README.md")))
+        .map(item),
+    })),
+  ];
 }
