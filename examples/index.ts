@@ -41,6 +41,16 @@ export const exampleComponents: readonly ExampleComponent[] = [
     ...adderWorld,
   },
   {
+    // Prints a line per call: what the kubelet tests read back with `kubectl logs`.
+    name: "adder-logging-c",
+    language: "c",
+    sources: [join(here, "adder/adder-logging.c"), ...adderBindings.sources],
+    headers: adderBindings.headers,
+    proto: adderProto,
+    metadata: adderMetadata,
+    ...adderWorld,
+  },
+  {
     name: "multiplier-wat",
     language: "wat",
     sources: [join(here, "multiplier/multiplier.wat")],

@@ -23,6 +23,7 @@ export const ContainerState = {
   CONTAINER_UNKNOWN: 3,
 } as const;
 export const SIGNAL_SIGTERM = 23;
+export const Protocol = { TCP: 0, UDP: 1, SCTP: 2 } as const;
 
 export interface VersionRequest {
   version: string;
@@ -71,6 +72,7 @@ export interface PortMapping {
 export interface PodSandboxConfig {
   metadata: PodSandboxMetadata | null;
   hostname: string;
+  log_directory: string;
   port_mappings: PortMapping[];
   labels: StringMap;
   annotations: StringMap;
@@ -153,6 +155,7 @@ export interface ContainerConfig {
   envs: KeyValue[];
   labels: StringMap;
   annotations: StringMap;
+  log_path: string;
 }
 
 export interface CreateContainerRequest {
@@ -298,4 +301,98 @@ export interface FilesystemUsage {
 export interface ImageFsInfoResponse {
   image_filesystems: FilesystemUsage[];
   container_filesystems: FilesystemUsage[];
+}
+
+export interface UInt64Value {
+  value: bigint;
+}
+
+export interface CpuUsage {
+  timestamp: bigint;
+  usage_core_nano_seconds: UInt64Value | null;
+}
+
+export interface MemoryUsage {
+  timestamp: bigint;
+  working_set_bytes: UInt64Value | null;
+  usage_bytes: UInt64Value | null;
+  rss_bytes: UInt64Value | null;
+  page_faults: UInt64Value | null;
+  major_page_faults: UInt64Value | null;
+}
+
+export interface ContainerAttributes {
+  id: string;
+  metadata: ContainerMetadata | null;
+  labels: StringMap;
+  annotations: StringMap;
+}
+
+export interface ContainerStats {
+  attributes: ContainerAttributes | null;
+  cpu: CpuUsage | null;
+  memory: MemoryUsage | null;
+  writable_layer: FilesystemUsage | null;
+}
+
+export interface ContainerStatsRequest {
+  container_id: string;
+}
+
+export interface ContainerStatsResponse {
+  stats: ContainerStats | null;
+}
+
+export interface ContainerStatsFilter {
+  id: string;
+  pod_sandbox_id: string;
+  label_selector: StringMap;
+}
+
+export interface ListContainerStatsRequest {
+  filter: ContainerStatsFilter | null;
+}
+
+export interface ListContainerStatsResponse {
+  stats: ContainerStats[];
+}
+
+export interface PodSandboxAttributes {
+  id: string;
+  metadata: PodSandboxMetadata | null;
+  labels: StringMap;
+  annotations: StringMap;
+}
+
+export interface LinuxPodSandboxStats {
+  cpu: CpuUsage | null;
+  memory: MemoryUsage | null;
+  process: { timestamp: bigint; process_count: UInt64Value | null } | null;
+  containers: ContainerStats[];
+}
+
+export interface PodSandboxStats {
+  attributes: PodSandboxAttributes | null;
+  linux: LinuxPodSandboxStats | null;
+}
+
+export interface PodSandboxStatsRequest {
+  pod_sandbox_id: string;
+}
+
+export interface PodSandboxStatsResponse {
+  stats: PodSandboxStats | null;
+}
+
+export interface PodSandboxStatsFilter {
+  id: string;
+  label_selector: StringMap;
+}
+
+export interface ListPodSandboxStatsRequest {
+  filter: PodSandboxStatsFilter | null;
+}
+
+export interface ListPodSandboxStatsResponse {
+  stats: PodSandboxStats[];
 }

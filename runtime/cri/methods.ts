@@ -38,6 +38,15 @@ export const criMethods = {
   ExecSync: runtime<m.ContainerIdRequest, m.Empty>("ExecSync"),
   PortForward: runtime<m.PodSandboxIdRequest, m.Empty>("PortForward"),
   Status: runtime<m.StatusRequest, m.StatusResponse>("Status"),
+  ReopenContainerLog: runtime<m.ContainerIdRequest, m.Empty>("ReopenContainerLog"),
+  ContainerStats: runtime<m.ContainerStatsRequest, m.ContainerStatsResponse>("ContainerStats"),
+  ListContainerStats: runtime<m.ListContainerStatsRequest, m.ListContainerStatsResponse>(
+    "ListContainerStats",
+  ),
+  PodSandboxStats: runtime<m.PodSandboxStatsRequest, m.PodSandboxStatsResponse>("PodSandboxStats"),
+  ListPodSandboxStats: runtime<m.ListPodSandboxStatsRequest, m.ListPodSandboxStatsResponse>(
+    "ListPodSandboxStats",
+  ),
   ListImages: image<m.ListImagesRequest, m.ListImagesResponse>("ListImages"),
   ImageStatus: image<m.ImageStatusRequest, m.ImageStatusResponse>("ImageStatus"),
   PullImage: image<m.PullImageRequest, m.PullImageResponse>("PullImage"),

@@ -1,13 +1,17 @@
 // Status and list payloads for Vimana pods (ref §1.7, §1.8), with real values where the original
-// wrote "TODO": image_ref and image_id are the image's manifest digest, finished_at, exit_code
-// and reason come from the stop.
+// wrote "TODO": image_id is the image's ID (as ImageStatus and ListImages report it), image_ref
+// its repository digest (`<registry>/<domain>/<server>@sha256:…`), log_path the file kubelet
+// gave; finished_at, exit_code and reason come from the stop.
 import { containerId, podSandboxId, RUNTIME_HANDLER } from "../../src/names/index.ts";
+import { containerLogPath } from "../logs/index.ts";
 import type { PodState, PodView } from "../pods/index.ts";
+import { imageId, pulledAs, repoDigest, repoTag } from "./image-names.ts";
 import {
   type Container,
   type ContainerFilter,
   ContainerState,
   type ContainerStatus,
+  type ImageSpec,
   type PodSandbox,
   type PodSandboxFilter,
   PodSandboxState,
@@ -15,9 +19,6 @@ import {
   SIGNAL_SIGTERM,
   type StringMap,
 } from "./messages.ts";
-
-/** Where a Wasm pod's output goes: into vimanad's own log, not a file kubelet could read. */
-const LOG_PATH = "/dev/null";
 
 const containerStates: Record<PodState, number> = {
   Initiated: ContainerState.CONTAINER_UNKNOWN,
@@ -60,10 +61,28 @@ export function podSandboxStatus(pod: PodView): PodSandboxStatus {
   };
 }
 
+/**
+ * The container's image as kubelet and crictl show it: the reference it was pulled as (kubelet
+ * passes the image ID in `image` and the pod spec's text in `user_specified_image`), the ID,
+ * and the repository digest once the component is loaded (the ID until then: never empty, or
+ * kubelet rejects the status).
+ */
+function containerImage(pod: PodView): Pick<ContainerStatus, "image" | "image_ref" | "image_id"> {
+  const spec = (pod.container?.spec.image ?? null) as ImageSpec | null;
+  const name = { component: pod.name, ...pulledAs([spec?.user_specified_image, spec?.image]) };
+  const id = imageId(pod.name);
+  const digest = pod.container?.imageDigest;
+  return {
+    image: spec === null ? null : { ...spec, image: repoTag(name) ?? spec.image },
+    image_ref: digest === undefined ? id : repoDigest(name, digest),
+    image_id: id,
+  };
+}
+
 export function containerStatus(pod: PodView): ContainerStatus {
   const container = pod.container;
   const exit = container?.exit;
-  const digest = container?.imageDigest ?? "";
+  const image = containerImage(pod);
   return {
     id: containerId(pod.name),
     metadata: container?.spec.metadata ?? null,
@@ -72,16 +91,16 @@ export function containerStatus(pod: PodView): ContainerStatus {
     started_at: container?.startedAt ?? 0n,
     finished_at: exit?.finishedAt ?? 0n,
     exit_code: exit?.exitCode ?? 0,
-    image: (container?.spec.image as ContainerStatus["image"]) ?? null,
-    image_ref: digest,
+    image: image.image,
+    image_ref: image.image_ref,
     reason: exit?.reason ?? "",
     message: exit?.message ?? "",
     labels: { ...container?.spec.labels },
     annotations: { ...container?.spec.annotations },
     mounts: [],
-    log_path: LOG_PATH,
+    log_path: containerLogPath(pod.sandbox.logDirectory, container?.spec.logPath),
     resources: null,
-    image_id: digest,
+    image_id: image.image_id,
     user: null,
     stop_signal: SIGNAL_SIGTERM,
   };

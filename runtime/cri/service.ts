@@ -1,5 +1,6 @@
 // What vimanad answers to each CRI call: Vimana pods and images locally, everything else by
-// forwarding the raw bytes downstream (ref §1.3–§1.8, §3.4).
+// forwarding the raw bytes downstream (ref §1.3–§1.8, §3.4). Pods and containers are here;
+// images in image-service.ts, stats in stats.ts.
 import * as grpc from "@grpc/grpc-js";
 import {
   type ComponentName,
@@ -9,18 +10,20 @@ import {
   formatPodName,
   type PodName,
   parseContainerId,
-  parseImageReference,
   parsePodSandboxId,
   podSandboxId,
   RUNTIME_HANDLER,
 } from "../../src/names/index.ts";
 import type { ImageStore } from "../images/index.ts";
 import { type Logger, podFields } from "../log/index.ts";
-import { messageOf, nowNs, type Pods, type PodView } from "../pods/index.ts";
+import type { ContainerLogs } from "../logs/index.ts";
+import { messageOf, nowNs, type Pods } from "../pods/index.ts";
 import { criMessage } from "./codec.ts";
 import type { Downstream, RawAnswer } from "./downstream.ts";
 import { CriStatusError, internal } from "./errors.ts";
-import type * as m from "./messages.ts";
+import { registerImageHandlers } from "./image-service.ts";
+import { answer, appended, type HandlerKit, idMatches, notFound, type PodHandler } from "./kit.ts";
+import * as m from "./messages.ts";
 import {
   containerStatus,
   hasContainer,
@@ -29,6 +32,7 @@ import {
   podSandboxStatus,
 } from "./payloads.ts";
 import { DownstreamIds } from "./routing.ts";
+import { registerStatsHandlers } from "./stats.ts";
 
 export interface CallContext {
   readonly metadata: grpc.Metadata;
@@ -42,6 +46,10 @@ export interface CriServiceOptions {
   downstream: Downstream;
   pods: Pods;
   images: ImageStore;
+  /** Where component output goes: the container log files kubelet reads. */
+  logs: ContainerLogs;
+  /** The port every pod serves on: the one container port a pod may declare. */
+  servedPort: number;
   log: Logger;
   /** Whether vimanad itself can run pods now; folded into the Status answer. */
   ready: () => boolean;
@@ -65,37 +73,39 @@ const codec = {
   ContainerStatusResponse: criMessage<m.ContainerStatusResponse>("ContainerStatusResponse"),
   VersionResponse: criMessage<m.VersionResponse>("VersionResponse"),
   StatusResponse: criMessage<m.StatusResponse>("StatusResponse"),
-  ImageSpec: criMessage<m.ImageSpec>("ImageSpec"),
-  ImageStatusRequest: criMessage<m.ImageStatusRequest>("ImageStatusRequest"),
-  ImageStatusResponse: criMessage<m.ImageStatusResponse>("ImageStatusResponse"),
-  PullImageRequest: criMessage<m.PullImageRequest>("PullImageRequest"),
-  PullImageResponse: criMessage<m.PullImageResponse>("PullImageResponse"),
-  RemoveImageRequest: criMessage<m.RemoveImageRequest>("RemoveImageRequest"),
-  ImageFsInfoResponse: criMessage<m.ImageFsInfoResponse>("ImageFsInfoResponse"),
 };
 
 /** Per-object rpcs a Wasm pod has no use for: routed by ID, UNIMPLEMENTED for Vimana IDs. */
 const unsupportedByContainer = [
   "UpdateContainerResources",
-  "ReopenContainerLog",
   "ExecSync",
   "Exec",
   "Attach",
-  "ContainerStats",
   "CheckpointContainer",
 ];
-const unsupportedBySandbox = [
-  "PortForward",
-  "PodSandboxStats",
-  "UpdatePodSandboxResources",
-  "CheckpointPod",
-];
+const unsupportedBySandbox = ["PortForward", "UpdatePodSandboxResources", "CheckpointPod"];
 
-function answer(bytes: Uint8Array): RawAnswer {
-  return {
-    bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-    trailers: new grpc.Metadata(),
-  };
+/**
+ * Why a pod's port mappings cannot be served, or undefined if they can: a pod serves on its own
+ * address at one port, so it may declare that container port (kubelet sends one mapping per
+ * declared port, host_port 0 = none), but no host port, other port or other protocol.
+ */
+function portMappingProblem(
+  mappings: readonly m.PortMapping[],
+  served: number,
+): string | undefined {
+  for (const mapping of mappings) {
+    if (mapping.protocol !== m.Protocol.TCP) {
+      return `container port ${mapping.container_port}: only TCP is served, not protocol ${mapping.protocol}`;
+    }
+    if (mapping.host_port !== 0) {
+      return `host port ${mapping.host_port} (container port ${mapping.container_port}): host ports are unsupported; a Vimana pod serves on its own address`;
+    }
+    if (mapping.container_port !== served) {
+      return `container port ${mapping.container_port}: a Vimana pod serves on port ${served} only`;
+    }
+  }
+  return undefined;
 }
 
 /** Builds the handler of every unary rpc vimanad does not simply forward. */
@@ -104,44 +114,70 @@ export function criHandlers(options: CriServiceOptions): {
   /** Reads downstream's pods and containers, so their IDs route there (ref §1.2 step 9). */
   learnDownstream(deadline: grpc.Deadline): Promise<void>;
 } {
-  const { downstream, pods, images, log } = options;
+  const { downstream, pods, logs, log } = options;
   const ids = new DownstreamIds();
   const handlers = new Map<string, UnaryHandler>();
-  const runtime = (name: string, handler: UnaryHandler) =>
-    handlers.set(`/runtime.v1.RuntimeService/${name}`, handler);
-  const image = (name: string, handler: UnaryHandler) =>
-    handlers.set(`/runtime.v1.ImageService/${name}`, handler);
-  const forward = (name: string, request: Buffer, call: CallContext, service = "RuntimeService") =>
-    downstream.unary(`/runtime.v1.${service}/${name}`, request, call.metadata, call.deadline);
 
-  /** Logs a Vimana-path failure with whatever names it (ref §1.9), and passes it on. */
   const failed = (error: unknown, pod?: PodName | ComponentName): never => {
     const fields =
       pod === undefined
         ? {}
         : "id" in pod
           ? podFields(pod as PodName)
-          : {
-              component: formatComponentName(pod),
-            };
+          : { component: formatComponentName(pod) };
     log.error(messageOf(error), fields);
     throw error;
   };
-
-  const sandboxName = (id: string): PodName => {
+  const parsed = (parse: (id: string) => PodName, id: string): PodName => {
     try {
-      return parsePodSandboxId(id);
+      return parse(id);
     } catch (error) {
       return failed(internal(messageOf(error), error));
     }
   };
-  const containerName = (id: string): PodName => {
-    try {
-      return parseContainerId(id);
-    } catch (error) {
-      return failed(internal(messageOf(error), error));
-    }
+  const routed =
+    (idOf: (bytes: Buffer) => string, parse: (id: string) => PodName): HandlerKit["bySandbox"] =>
+    (name, vimana, after) =>
+    async (bytes, call) => {
+      const id = idOf(bytes);
+      if (ids.owns(id)) {
+        const reply = await kit.forward(name, bytes, call);
+        after?.(id);
+        return reply;
+      }
+      const pod = parsed(parse, id);
+      try {
+        return await vimana(pod, bytes);
+      } catch (error) {
+        return failed(error, pod);
+      }
+    };
+  const kit: HandlerKit = {
+    options,
+    runtime: (name, handler) => handlers.set(`/runtime.v1.RuntimeService/${name}`, handler),
+    image: (name, handler) => handlers.set(`/runtime.v1.ImageService/${name}`, handler),
+    forward: (name, bytes, call, service = "RuntimeService") =>
+      downstream.unary(`/runtime.v1.${service}/${name}`, bytes, call.metadata, call.deadline),
+    failed,
+    bySandbox: routed(
+      (bytes) => codec.PodSandboxIdRequest.decode(bytes).pod_sandbox_id,
+      parsePodSandboxId,
+    ),
+    byContainer: routed(
+      (bytes) => codec.ContainerIdRequest.decode(bytes).container_id,
+      parseContainerId,
+    ),
   };
+  const { runtime, bySandbox, byContainer } = kit;
+  const empty = answer(new Uint8Array());
+  const unsupported =
+    (name: string): PodHandler =>
+    async () => {
+      throw new CriStatusError(
+        grpc.status.UNIMPLEMENTED,
+        `${name} is not supported for Vimana pods`,
+      );
+    };
 
   runtime("Version", async () =>
     answer(
@@ -157,7 +193,7 @@ export function criHandlers(options: CriServiceOptions): {
   runtime("RunPodSandbox", async (bytes, call) => {
     const request = codec.RunPodSandboxRequest.decode(bytes);
     if (request.runtime_handler !== RUNTIME_HANDLER) {
-      const reply = await forward("RunPodSandbox", bytes, call);
+      const reply = await kit.forward("RunPodSandbox", bytes, call);
       ids.add(codec.RunPodSandboxResponse.decode(reply.bytes).pod_sandbox_id);
       return reply;
     }
@@ -168,8 +204,12 @@ export function criHandlers(options: CriServiceOptions): {
     } catch (error) {
       return failed(internal(`Invalid pod labels: ${messageOf(error)}`, error));
     }
-    if ((config?.port_mappings.length ?? 0) > 0) {
-      return failed(internal("gRPC port mappings are unsupported"), component);
+    const problem = portMappingProblem(config?.port_mappings ?? [], options.servedPort);
+    if (problem !== undefined) {
+      return failed(
+        new CriStatusError(grpc.status.INVALID_ARGUMENT, `Unsupported port mapping: ${problem}`),
+        component,
+      );
     }
     let name: PodName;
     try {
@@ -177,55 +217,13 @@ export function criHandlers(options: CriServiceOptions): {
         metadata: config?.metadata ?? null,
         labels: config?.labels ?? {},
         annotations: config?.annotations ?? {},
+        logDirectory: config?.log_directory ?? "",
       });
     } catch (error) {
       return failed(internal(`Failed to allocate pod IP: ${messageOf(error)}`, error), component);
     }
     return answer(codec.RunPodSandboxResponse.encode({ pod_sandbox_id: podSandboxId(name) }));
   });
-
-  /** A sandbox rpc: forwarded if downstream owns the ID, else `vimana` with the pod's name. */
-  const bySandbox =
-    (
-      name: string,
-      vimana: (pod: PodName, bytes: Buffer) => Promise<RawAnswer>,
-      after?: (id: string) => void,
-    ) =>
-    async (bytes: Buffer, call: CallContext): Promise<RawAnswer> => {
-      const id = codec.PodSandboxIdRequest.decode(bytes).pod_sandbox_id;
-      if (ids.owns(id)) {
-        const reply = await forward(name, bytes, call);
-        after?.(id);
-        return reply;
-      }
-      const pod = sandboxName(id);
-      try {
-        return await vimana(pod, bytes);
-      } catch (error) {
-        return failed(error, pod);
-      }
-    };
-  const byContainer =
-    (
-      name: string,
-      vimana: (pod: PodName, bytes: Buffer) => Promise<RawAnswer>,
-      after?: (id: string) => void,
-    ) =>
-    async (bytes: Buffer, call: CallContext): Promise<RawAnswer> => {
-      const id = codec.ContainerIdRequest.decode(bytes).container_id;
-      if (ids.owns(id)) {
-        const reply = await forward(name, bytes, call);
-        after?.(id);
-        return reply;
-      }
-      const pod = containerName(id);
-      try {
-        return await vimana(pod, bytes);
-      } catch (error) {
-        return failed(error, pod);
-      }
-    };
-  const empty = answer(new Uint8Array());
 
   runtime(
     "StopPodSandbox",
@@ -240,6 +238,7 @@ export function criHandlers(options: CriServiceOptions): {
       "RemovePodSandbox",
       async (pod) => {
         await pods.removeSandbox(pod);
+        logs.close(formatPodName(pod));
         return empty;
       },
       (id) => ids.delete(id),
@@ -263,11 +262,11 @@ export function criHandlers(options: CriServiceOptions): {
   runtime("CreateContainer", async (bytes, call) => {
     const request = codec.CreateContainerRequest.decode(bytes);
     if (ids.owns(request.pod_sandbox_id)) {
-      const reply = await forward("CreateContainer", bytes, call);
+      const reply = await kit.forward("CreateContainer", bytes, call);
       ids.add(codec.CreateContainerResponse.decode(reply.bytes).container_id);
       return reply;
     }
-    const pod = sandboxName(request.pod_sandbox_id);
+    const pod = parsed(parsePodSandboxId, request.pod_sandbox_id);
     const config = request.config;
     if (Object.keys(config?.image?.annotations ?? {}).length > 0) {
       return failed(internal("Image spec annotations are unsupported"), pod);
@@ -280,10 +279,13 @@ export function criHandlers(options: CriServiceOptions): {
         // Later duplicates win, as the original's map.
         env: new Map((config?.envs ?? []).map(({ key, value }) => [key, utf8.decode(value)])),
         image: config?.image ?? null,
+        logPath: config?.log_path ?? "",
       });
     } catch (error) {
       return failed(error, pod);
     }
+    // A recreated container may log elsewhere: the next line looks the path up again.
+    logs.close(formatPodName(pod));
     return answer(codec.CreateContainerResponse.encode({ container_id: containerId(pod) }));
   });
 
@@ -307,6 +309,7 @@ export function criHandlers(options: CriServiceOptions): {
       "RemoveContainer",
       async (pod) => {
         await pods.removeContainer(pod);
+        logs.close(formatPodName(pod));
         return empty;
       },
       (id) => ids.delete(id),
@@ -322,37 +325,37 @@ export function criHandlers(options: CriServiceOptions): {
       );
     }),
   );
+  runtime(
+    "ReopenContainerLog",
+    byContainer("ReopenContainerLog", async (pod) => {
+      const found = pods.get(pod);
+      if (found === undefined || !hasContainer(found)) notFound(pod);
+      try {
+        logs.reopen(formatPodName(pod));
+      } catch (error) {
+        throw internal(`Failed to reopen the container log: ${messageOf(error)}`, error);
+      }
+      return empty;
+    }),
+  );
 
-  // Lists: downstream's answer byte for byte, then Vimana's items appended as more occurrences
-  // of the repeated field: a protobuf parser reads the concatenation as one merged list.
   runtime("ListPodSandbox", async (bytes, call) => {
-    const reply = await forward("ListPodSandbox", bytes, call);
+    const reply = await kit.forward("ListPodSandbox", bytes, call);
     const filter = codec.ListPodSandboxRequest.decode(bytes).filter;
-    const wanted = filter?.id ? parsedOrUndefined(parsePodSandboxId, filter.id) : undefined;
-    const items = listedPodSandboxes(pods.list(), filter, (pod) =>
-      filter?.id ? wanted !== undefined && samePod(pod, wanted) : true,
-    );
+    const items = listedPodSandboxes(pods.list(), filter, idMatches(parsePodSandboxId, filter?.id));
     return appended(reply, codec.ListPodSandboxResponse.encode({ items }));
   });
   runtime("ListContainers", async (bytes, call) => {
-    const reply = await forward("ListContainers", bytes, call);
+    const reply = await kit.forward("ListContainers", bytes, call);
     const filter = codec.ListContainersRequest.decode(bytes).filter;
-    const wanted = filter?.id ? parsedOrUndefined(parseContainerId, filter.id) : undefined;
-    const sandbox = filter?.pod_sandbox_id
-      ? parsedOrUndefined(parsePodSandboxId, filter.pod_sandbox_id)
-      : undefined;
-    const containers = listedContainers(
-      pods.list(),
-      filter,
-      (pod) =>
-        (filter?.id ? wanted !== undefined && samePod(pod, wanted) : true) &&
-        (filter?.pod_sandbox_id ? sandbox !== undefined && samePod(pod, sandbox) : true),
-    );
+    const byId = idMatches(parseContainerId, filter?.id);
+    const bySandbox = idMatches(parsePodSandboxId, filter?.pod_sandbox_id);
+    const containers = listedContainers(pods.list(), filter, (pod) => byId(pod) && bySandbox(pod));
     return appended(reply, codec.ListContainersResponse.encode({ containers }));
   });
 
   runtime("Status", async (bytes, call) => {
-    const reply = await forward("Status", bytes, call);
+    const reply = await kit.forward("Status", bytes, call);
     if (options.ready()) return reply;
     const status = codec.StatusResponse.decode(reply.bytes);
     const conditions = (status.status?.conditions ?? []).map((condition) =>
@@ -371,131 +374,11 @@ export function criHandlers(options: CriServiceOptions): {
     };
   });
 
-  for (const name of unsupportedByContainer) {
-    runtime(
-      name,
-      byContainer(name, async () => {
-        throw new CriStatusError(
-          grpc.status.UNIMPLEMENTED,
-          `${name} is not supported for Vimana pods`,
-        );
-      }),
-    );
-  }
-  for (const name of unsupportedBySandbox) {
-    runtime(
-      name,
-      bySandbox(name, async () => {
-        throw new CriStatusError(
-          grpc.status.UNIMPLEMENTED,
-          `${name} is not supported for Vimana pods`,
-        );
-      }),
-    );
-  }
+  for (const name of unsupportedByContainer) runtime(name, byContainer(name, unsupported(name)));
+  for (const name of unsupportedBySandbox) runtime(name, bySandbox(name, unsupported(name)));
 
-  const isVimanaImage = (spec: m.ImageSpec | null) =>
-    spec === null || spec.runtime_handler === RUNTIME_HANDLER;
-  const imageReference = (spec: m.ImageSpec | null) => {
-    try {
-      return parseImageReference(spec?.image ?? "");
-    } catch (error) {
-      return failed(internal(messageOf(error), error));
-    }
-  };
-
-  image("ImageStatus", async (bytes, call) => {
-    const request = codec.ImageStatusRequest.decode(bytes);
-    if (!isVimanaImage(request.image)) return forward("ImageStatus", bytes, call, "ImageService");
-    const { component } = imageReference(request.image);
-    const stored = await images
-      .status(component)
-      .catch((error: unknown) => failed(error, component));
-    if (stored === undefined)
-      return answer(codec.ImageStatusResponse.encode({ image: null, info: {} }));
-    return answer(
-      codec.ImageStatusResponse.encode({
-        image: {
-          id: formatComponentName(component),
-          repo_tags: [],
-          repo_digests: [],
-          size: BigInt(stored.size),
-          uid: null,
-          username: "",
-          spec: codec.ImageSpec.decode(stored.imageSpec),
-          pinned: false,
-        },
-        info: {},
-      }),
-    );
-  });
-
-  image("PullImage", async (bytes, call) => {
-    const request = codec.PullImageRequest.decode(bytes);
-    if (!isVimanaImage(request.image)) return forward("PullImage", bytes, call, "ImageService");
-    const reference = imageReference(request.image);
-    const named = formatComponentName(reference.component);
-    // Kubelet always sends the pod's config; a manual pull (crictl pull) may not.
-    if (request.sandbox_config !== null) {
-      let fromLabels: ComponentName;
-      try {
-        fromLabels = componentNameFromLabels(request.sandbox_config.labels);
-      } catch (error) {
-        return failed(
-          internal(`Invalid pod labels: ${messageOf(error)}`, error),
-          reference.component,
-        );
-      }
-      if (formatComponentName(fromLabels) !== named) {
-        return failed(
-          internal(`Pod label mismatch: ${formatComponentName(fromLabels)} != ${named}`),
-          reference.component,
-        );
-      }
-    }
-    log.info(`Fetching image from "${reference.registry}"`, { component: named });
-    try {
-      await images.pull(reference, codec.ImageSpec.encode(request.image ?? ({} as m.ImageSpec)));
-    } catch (error) {
-      const image = request.image?.image ?? "";
-      return failed(
-        internal(`Error pulling image: "${image}": ${messageOf(error)}`, error),
-        reference.component,
-      );
-    }
-    log.info("Successful image pull", { component: named });
-    return answer(codec.PullImageResponse.encode({ image_ref: named }));
-  });
-
-  image("RemoveImage", async (bytes, call) => {
-    const request = codec.RemoveImageRequest.decode(bytes);
-    if (!isVimanaImage(request.image)) return forward("RemoveImage", bytes, call, "ImageService");
-    const { component } = imageReference(request.image);
-    try {
-      await images.remove(component);
-    } catch (error) {
-      return failed(internal(`Error removing image: ${messageOf(error)}`, error), component);
-    }
-    return empty;
-  });
-
-  image("ImageFsInfo", async (bytes, call) => {
-    const reply = await forward("ImageFsInfo", bytes, call, "ImageService");
-    const usage = images.usage();
-    // Prepended as a first occurrence of the repeated field: index 0, downstream's bytes intact.
-    const ours = codec.ImageFsInfoResponse.encode({
-      image_filesystems: [
-        {
-          timestamp: nowNs(),
-          fs_id: { mountpoint: images.root },
-          used_bytes: { value: BigInt(usage.bytes) },
-          inodes_used: { value: BigInt(usage.inodes) },
-        },
-      ],
-      container_filesystems: [],
-    });
-    return { bytes: Buffer.concat([ours, reply.bytes]), trailers: reply.trailers };
-  });
+  registerImageHandlers(kit);
+  registerStatsHandlers(kit);
 
   const learnDownstream = async (deadline: grpc.Deadline) => {
     const [sandboxes, containers] = await Promise.all([
@@ -518,25 +401,4 @@ export function criHandlers(options: CriServiceOptions): {
     }
   };
   return { handlers, learnDownstream };
-}
-
-function samePod(pod: PodView, name: PodName): boolean {
-  return formatPodName(pod.name) === formatPodName(name);
-}
-
-function parsedOrUndefined(parse: (id: string) => PodName, id: string): PodName | undefined {
-  try {
-    return parse(id);
-  } catch {
-    return undefined;
-  }
-}
-
-function notFound(pod: PodName): never {
-  // The original's message is the bare pod name.
-  throw new CriStatusError(grpc.status.NOT_FOUND, formatPodName(pod));
-}
-
-function appended(reply: RawAnswer, ours: Uint8Array): RawAnswer {
-  return { bytes: Buffer.concat([reply.bytes, ours]), trailers: reply.trailers };
 }

@@ -221,6 +221,20 @@ describe("calls", () => {
     expect(counter.stats).toEqual({ calls: 2, failures: 0, instancesCreated: 1, idleInstances: 1 });
   });
 
+  test("usage: the linear memory of its instances and the time spent in its code", async () => {
+    const counter = await pod("counter");
+    const before = counter.usage;
+    // Whole 64 KiB pages of the one instance created at pod creation.
+    expect(before.memoryBytes).toBeGreaterThan(0);
+    expect(before.memoryBytes % 65536).toBe(0);
+    for (let i = 0; i < 100; i++) counter.call("count", context, { n: 1 });
+    const after = counter.usage;
+    expect(after.cpuNanos).toBeGreaterThan(before.cpuNanos);
+    expect(after.memoryBytes).toBe(before.memoryBytes);
+    counter.close();
+    expect(counter.usage.memoryBytes).toBe(0);
+  });
+
   test("a trap fails the call and discards the instance; the next call gets a fresh one", async () => {
     const counter = await pod("counter");
     counter.call("count", context, { n: 7 });

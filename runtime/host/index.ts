@@ -17,4 +17,4 @@ export {
   type LoadOrigin,
 } from "./host.ts";
 export type { LogLine, LogSink } from "./log.ts";
-export { Pod, type PodOptions, type PodStats } from "./pod.ts";
+export { Pod, type PodOptions, type PodStats, type PodUsage } from "./pod.ts";

@@ -20,7 +20,7 @@ export interface PreparedComponent {
 
 export interface InstanceOptions {
   env: readonly (readonly [string, string])[];
-  onLine: (stream: LogLine["stream"], line: string) => void;
+  onLine: (stream: LogLine["stream"], line: string, partial: boolean) => void;
   /** Fuel for initialization (start functions, `_initialize`), like a call's budget. */
   fuel: number;
 }
@@ -32,10 +32,12 @@ export class ComponentInstance {
   readonly #stdout: LineWriter;
   readonly #stderr: LineWriter;
   #exports: Record<string, unknown> = {};
+  /** The linear memories its core instances export (one per component, usually). */
+  #memories: WebAssembly.Memory[] = [];
 
   constructor(options: InstanceOptions) {
-    this.#stdout = new LineWriter((line) => options.onLine("stdout", line));
-    this.#stderr = new LineWriter((line) => options.onLine("stderr", line));
+    this.#stdout = new LineWriter((line, partial) => options.onLine("stdout", line, partial));
+    this.#stderr = new LineWriter((line, partial) => options.onLine("stderr", line, partial));
     this.fuel.value = options.fuel;
   }
 
@@ -54,8 +56,18 @@ export class ComponentInstance {
         return module;
       },
       wasiImports({ env, stdout: this.#stdout, stderr: this.#stderr }),
-      (module, imports = {}) =>
-        new WebAssembly.Instance(module, { ...imports, [limitsImport.module]: limits }),
+      (module, imports = {}) => {
+        const instance = new WebAssembly.Instance(module, {
+          ...imports,
+          [limitsImport.module]: limits,
+        });
+        for (const value of Object.values(instance.exports)) {
+          if (value instanceof WebAssembly.Memory && !this.#memories.includes(value)) {
+            this.#memories.push(value);
+          }
+        }
+        return instance;
+      },
     );
     if (exports instanceof Promise || typeof exports !== "object" || exports === null) {
       throw new Error("jco's glue did not instantiate synchronously");
@@ -80,6 +92,13 @@ export class ComponentInstance {
   endCall(): void {
     this.#stdout.flush();
     this.#stderr.flush();
+  }
+
+  /** Bytes of linear memory it holds now: what it costs the node, whatever it uses. */
+  get memoryBytes(): number {
+    let bytes = 0;
+    for (const memory of this.#memories) bytes += memory.buffer.byteLength;
+    return bytes;
   }
 
   get fuelSpent(): boolean {

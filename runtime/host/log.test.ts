@@ -26,10 +26,14 @@ describe("LineWriter", () => {
     expect(lines).toEqual(["grüße 🚀"]);
   });
 
-  test("splits a line longer than the limit", () => {
-    const { lines, writer } = collect();
+  test("splits a line longer than the limit, marking the pieces before the last partial", () => {
+    const pieces: [number, boolean][] = [];
+    const writer = new LineWriter((line, partial) => pieces.push([line.length, partial]));
     writer.write(utf8(`${"a".repeat(MAX_LINE_BYTES + 10)}\n`));
-    expect(lines.map((l) => l.length)).toEqual([MAX_LINE_BYTES, 10]);
+    expect(pieces).toEqual([
+      [MAX_LINE_BYTES, true],
+      [10, false],
+    ]);
   });
 
   test("keeps its own copy of pending bytes", () => {

@@ -4,6 +4,8 @@ export interface LogLine {
   component: string;
   stream: "stdout" | "stderr";
   line: string;
+  /** A piece of a line longer than MAX_LINE_BYTES; the next piece continues it. */
+  partial?: boolean;
 }
 
 /** Receives component output; called synchronously, so it must not block. */
@@ -19,7 +21,7 @@ export class LineWriter {
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
 
-  constructor(private readonly emit: (line: string) => void) {}
+  constructor(private readonly emit: (line: string, partial: boolean) => void) {}
 
   write(bytes: Uint8Array): void {
     let start = 0;
@@ -27,7 +29,7 @@ export class LineWriter {
       const newline = bytes.indexOf(0x0a, start);
       if (newline < 0) break;
       this.#append(bytes.subarray(start, newline));
-      this.#emitPending();
+      this.#emitPending(false);
       start = newline + 1;
     }
     this.#append(bytes.subarray(start));
@@ -35,7 +37,7 @@ export class LineWriter {
 
   /** Emits a trailing partial line, so one call's output is not held back until the next. */
   flush(): void {
-    if (this.#pendingBytes > 0) this.#emitPending();
+    if (this.#pendingBytes > 0) this.#emitPending(false);
   }
 
   #append(bytes: Uint8Array): void {
@@ -44,7 +46,7 @@ export class LineWriter {
       const room = MAX_LINE_BYTES - this.#pendingBytes;
       this.#pending.push(rest.slice(0, room));
       this.#pendingBytes += room;
-      this.#emitPending();
+      this.#emitPending(true);
       rest = rest.subarray(room);
     }
     // Copied: the bytes may be a view of the component's memory.
@@ -54,7 +56,7 @@ export class LineWriter {
     }
   }
 
-  #emitPending(): void {
+  #emitPending(partial: boolean): void {
     const line = new Uint8Array(this.#pendingBytes);
     let offset = 0;
     for (const chunk of this.#pending) {
@@ -64,6 +66,6 @@ export class LineWriter {
     this.#pending = [];
     this.#pendingBytes = 0;
     const end = line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
-    this.emit(decoder.decode(line.subarray(0, end)));
+    this.emit(decoder.decode(line.subarray(0, partial ? line.length : end)), partial);
   }
 }

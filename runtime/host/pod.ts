@@ -48,6 +48,17 @@ export interface PodStats {
   idleInstances: number;
 }
 
+/** What a pod costs the node now, for CRI stats. */
+export interface PodUsage {
+  /** Linear memory of its instances, in bytes. */
+  memoryBytes: number;
+  /**
+   * Time spent running its code (calls and instantiations; both synchronous, so CPU time of
+   * vimanad's thread), cumulative.
+   */
+  cpuNanos: bigint;
+}
+
 export class Pod {
   readonly name: string;
   readonly #component: PodComponent;
@@ -58,6 +69,8 @@ export class Pod {
   #idle: ComponentInstance[] = [];
   #closed = false;
   #stats = { calls: 0, failures: 0, instancesCreated: 0 };
+  /** Milliseconds, fractional: summed as a float, converted when read. */
+  #callMs = 0;
 
   /**
    * Creates the first instance now, so a component that cannot start fails at pod creation
@@ -94,13 +107,16 @@ export class Pod {
     const exported = instance.export(key);
     instance.beginCall(this.#fuel);
     let result: unknown;
+    const started = performance.now();
     try {
       result = exported(context, request);
     } catch (error) {
+      this.#callMs += performance.now() - started;
       instance.endCall();
       this.#stats.failures++;
       throw this.#failure(instance, site, error);
     }
+    this.#callMs += performance.now() - started;
     instance.endCall();
     if (!this.#closed && this.#idle.length < this.#maxIdle) this.#idle.push(instance);
     return result;
@@ -116,16 +132,34 @@ export class Pod {
     return { ...this.#stats, idleInstances: this.#idle.length };
   }
 
+  /**
+   * Memory counts the idle instances: calls are synchronous, so between calls (whenever this
+   * can run) every live instance is idle.
+   */
+  get usage(): PodUsage {
+    let memoryBytes = 0;
+    for (const instance of this.#idle) memoryBytes += instance.memoryBytes;
+    return { memoryBytes, cpuNanos: BigInt(Math.round(this.#callMs * 1e6)) };
+  }
+
   #createInstance(exportName: string): ComponentInstance {
     const instance = new ComponentInstance({
       env: this.#env,
       fuel: this.#fuel,
-      onLine: (stream, line) =>
-        this.#log({ pod: this.name, component: this.#component.name, stream, line }),
+      onLine: (stream, line, partial) =>
+        this.#log({
+          pod: this.name,
+          component: this.#component.name,
+          stream,
+          line,
+          ...(partial && { partial }),
+        }),
     });
+    const started = performance.now();
     try {
       instance.instantiate(this.#component.prepared, this.#env);
     } catch (error) {
+      this.#callMs += performance.now() - started;
       instance.endCall();
       this.#stats.failures++;
       const site = { pod: this.name, component: this.#component.name, exportName };
@@ -134,6 +168,7 @@ export class Pod {
         cause: error,
       });
     }
+    this.#callMs += performance.now() - started;
     this.#stats.instancesCreated++;
     return instance;
   }

@@ -4,7 +4,13 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ComponentName, componentName, type ImageReference } from "../../src/names/index.ts";
-import { type Fetch, pullVimanaImage, pushVimanaImage, sha256Digest } from "../../src/oci/index.ts";
+import {
+  type Fetch,
+  pullChangedVimanaImage,
+  pullVimanaImage,
+  pushVimanaImage,
+  sha256Digest,
+} from "../../src/oci/index.ts";
 import {
   blobGets,
   exampleLayers,
@@ -142,6 +148,48 @@ describe("pull", () => {
       await store.pull(reference, spec("same"));
       expect(blobGets(requests)).toBe(6);
       expectUsageMatchesWalk(store);
+    }));
+
+  test("pull policy Always: an unchanged image costs one manifest request, a changed one is replaced", () =>
+    inRegistry(async () => {
+      const component = randomComponentName();
+      const first = await push(adder, component);
+      const { fetch, requests } = recordingFetch();
+      const store = await ImageStore.open({
+        root: await freshRoot(),
+        pull: (reference, storedDigest) => {
+          const options = { ...reference, insecure: true, fetch };
+          return storedDigest === undefined
+            ? pullVimanaImage(options)
+            : pullChangedVimanaImage(options, storedDigest);
+        },
+      });
+      const stored = await store.pull(first.reference, spec("first"));
+      expect(blobGets(requests)).toBe(3);
+      const again = await store.pull(first.reference, spec("second"));
+      expect(again).toEqual(stored);
+      expect(blobGets(requests)).toBe(3);
+      expect(requests.filter((r) => r.url.includes("/manifests/"))).toHaveLength(2);
+
+      const second = await push(multiplier, component);
+      const replaced = await store.pull(second.reference, spec("third"));
+      expect(replaced.digest).toBe(second.digest);
+      expect(blobGets(requests)).toBe(6);
+      expect((await store.load(component))?.component).toEqual(multiplier.component);
+      expectUsageMatchesWalk(store);
+    }));
+
+  test("list: every stored image, nothing else in the root", () =>
+    inRegistry(async () => {
+      const pushed = await Promise.all([push(adder), push(multiplier)]);
+      const root = await freshRoot();
+      const store = await openStore(root);
+      for (const { reference } of pushed) await store.pull(reference, spec("x"));
+      await mkdir(join(root, "not-a-domain", "server", "1"), { recursive: true });
+      const listed = await store.list();
+      expect(listed.map((image) => image.digest).sort()).toEqual(
+        pushed.map((image) => image.digest).sort(),
+      );
     }));
 
   test("pulls of different images run side by side and all land", () =>

@@ -2,9 +2,11 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir } from "node:fs/pr
 import { dirname, join } from "node:path";
 import {
   type ComponentName,
+  componentName,
   formatComponentName,
   formatImageReference,
   type ImageReference,
+  parseDomainUuid,
 } from "../../src/names/index.ts";
 import { type PulledVimanaImage, sha256Digest } from "../../src/oci/index.ts";
 import { isNotFound, mkdirIfAbsent, syncDirectory, writeDurably } from "./files.ts";
@@ -19,8 +21,15 @@ import {
 import { Serial } from "./serial.ts";
 import { type FilesystemUsage, measure, measureContents, measureIfPresent } from "./usage.ts";
 
-/** Fetches and verifies an image; vimanad passes src/oci's pullVimanaImage with its settings. */
-export type PullImage = (reference: ImageReference) => Promise<PulledVimanaImage>;
+/**
+ * Fetches and verifies an image; vimanad passes src/oci's pulls with its settings. Given the
+ * digest of the stored image, it may answer undefined: the registry's manifest has that digest,
+ * nothing was downloaded (pull policy `Always` on an unchanged image).
+ */
+export type PullImage = (
+  reference: ImageReference,
+  storedDigest?: string,
+) => Promise<PulledVimanaImage | undefined>;
 
 export interface ImageStoreOptions {
   /** The store's directory (ImageFsInfo's mountpoint); created if missing. */
@@ -152,8 +161,46 @@ export class ImageStore {
     return { ...this.#usage };
   }
 
+  /** Every stored image (what ListImages adds to the downstream runtime's). */
+  async list(): Promise<StoredImage[]> {
+    const found: StoredImage[] = [];
+    for (const component of await this.#scan()) {
+      const stored = await this.status(component);
+      if (stored !== undefined) found.push(stored);
+    }
+    return found;
+  }
+
+  async #scan(): Promise<ComponentName[]> {
+    const names: ComponentName[] = [];
+    const entries = async (dir: string) =>
+      (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter(
+        (entry) => entry.isDirectory() && !entry.name.startsWith(TEMP_PREFIX),
+      );
+    for (const domain of await entries(this.root)) {
+      for (const server of await entries(join(this.root, domain.name))) {
+        for (const version of await entries(join(this.root, domain.name, server.name))) {
+          try {
+            const uuid = parseDomainUuid(domain.name);
+            names.push(componentName(uuid, server.name, version.name));
+          } catch {
+            // Not an image directory (a name no component can have): not ours to list.
+          }
+        }
+      }
+    }
+    return names;
+  }
+
   async #pullOnce(reference: ImageReference, imageSpec: Uint8Array): Promise<StoredImage> {
-    const pulled = await this.#pull(reference);
+    const stored = await this.status(reference.component);
+    const pulled = await this.#pull(reference, stored?.digest);
+    // The registry still has what is stored: nothing was downloaded, nothing changes.
+    if (pulled === undefined) {
+      if (stored !== undefined) return stored;
+      const broken = new Error("the pull answered 'unchanged' for an image that is not stored");
+      throw storeError("Pulling", reference.component, broken);
+    }
     try {
       return await this.#store(reference.component, pulled, imageSpec);
     } catch (error) {

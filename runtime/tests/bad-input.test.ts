@@ -73,11 +73,31 @@ describe("bad input through CRI", () => {
     expect(badDomain.details.startsWith("Invalid pod labels: ")).toBe(true);
   });
 
-  test("port mappings", async () => {
-    const answer = await failure(
-      run(image.labels, { port_mappings: [{ container_port: 80, host_port: 8080 }] }),
+  test("port mappings: the served port may be declared; host ports, other ports and UDP are refused", async () => {
+    const invalid = (details: string) => ({
+      code: status.INVALID_ARGUMENT,
+      details: `Unsupported port mapping: ${details}`,
+    });
+    expect(
+      await failure(
+        run(image.labels, { port_mappings: [{ container_port: port, host_port: 8080 }] }),
+      ),
+    ).toEqual(
+      invalid(
+        `host port 8080 (container port ${port}): host ports are unsupported; a Vimana pod serves on its own address`,
+      ),
     );
-    expect(answer).toEqual(internal("gRPC port mappings are unsupported"));
+    expect(
+      await failure(run(image.labels, { port_mappings: [{ container_port: port + 1 }] })),
+    ).toEqual(invalid(`container port ${port + 1}: a Vimana pod serves on port ${port} only`));
+    expect(
+      await failure(run(image.labels, { port_mappings: [{ container_port: port, protocol: 1 }] })),
+    ).toEqual(invalid(`container port ${port}: only TCP is served, not protocol 1`));
+    // What kubelet sends for `ports: [{containerPort: <served port>}]`: host_port 0, no host port.
+    const { pod_sandbox_id } = await run(image.labels, {
+      port_mappings: [{ container_port: port, host_port: 0, protocol: 0 }],
+    });
+    await cri.call(criMethods.RemovePodSandbox, { pod_sandbox_id });
   });
 
   test("image annotations", async () => {

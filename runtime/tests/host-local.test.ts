@@ -2,6 +2,9 @@
 // namespace the test creates, puts pod addresses on a veth there, serves on them, and takes
 // them away again.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RUNTIME_HANDLER } from "../../src/names/index.ts";
 import { criMethods } from "../cri/index.ts";
@@ -16,6 +19,7 @@ import { type PushedImage, pushExample, startVimanad, type Vimanad } from "./vim
 
 const SUBNET = "10.79.0.0/24";
 const PORT = 8080;
+const NETWORK = "vimana-test";
 
 describe("host-local IPAM in a network namespace", () => {
   let containerd: ContainerdFixture;
@@ -23,6 +27,12 @@ describe("host-local IPAM in a network namespace", () => {
   let netns: TestNetns;
   let vimanad: Vimanad;
   let image: PushedImage;
+  let ipamDataDir: string;
+  /** host-local's reservations: one file per address, named by it, in the network's directory. */
+  const reserved = () =>
+    readdirSync(join(ipamDataDir, NETWORK))
+      .filter((name) => name.startsWith("10."))
+      .sort();
 
   beforeAll(async () => {
     [containerd, registry] = await Promise.all([startContainerd(), startRegistry()]);
@@ -31,6 +41,7 @@ describe("host-local IPAM in a network namespace", () => {
       Bun.spawnSync([...netns.ip, "link", "set", link, "up"]);
     }
     image = await pushExample(registry.host, "host-local", "1.0.0");
+    ipamDataDir = await mkdtemp(join(tmpdir(), "vimana-ipam-"));
     // The registry listens on the host's loopback, out of the namespace's reach: a vimanad
     // outside pulls into the store the one inside then serves from.
     const imageStore = join(registry.dir, "vimanad-images");
@@ -54,9 +65,11 @@ describe("host-local IPAM in a network namespace", () => {
       insecureRegistries: [registry.host],
       dataplanePort: PORT,
       commandPrefix: netns.commandPrefix,
+      // No --ipam-plugin: found where Debian puts it. Reservations in a directory of the test's.
       extraArgs: [
         "--ipam=host-local",
-        "--ipam-plugin=/usr/lib/cni/host-local",
+        `--ipam-data-dir=${ipamDataDir}`,
+        `--ipam-network-name=${NETWORK}`,
         `--network-interface=${netns.interface}`,
         `--pod-ips=${SUBNET}`,
       ],
@@ -65,6 +78,7 @@ describe("host-local IPAM in a network namespace", () => {
   afterAll(async () => {
     await vimanad?.cleanUp();
     netns?.remove();
+    await rm(ipamDataDir, { recursive: true, force: true });
     await Promise.all([containerd?.stop(), registry?.stop()]);
   });
 
@@ -98,6 +112,7 @@ console.log(await addFloats(${JSON.stringify(ip)}, ${PORT}, 3.5, -1.2));`;
     expect(new Set(ips).size).toBe(3);
     for (const ip of ips) expect(ip.startsWith("10.79.0.")).toBe(true);
     expect(netns.addresses()).toEqual(ips.map((ip) => `${ip}/24`).sort());
+    expect(reserved()).toEqual([...ips].sort());
 
     const served = pods[0]?.pod_sandbox_id ?? "";
     const container_id = `c-${served.slice(2)}`;
@@ -113,5 +128,6 @@ console.log(await addFloats(${JSON.stringify(ip)}, ${PORT}, 3.5, -1.2));`;
       await cri.call(criMethods.RemovePodSandbox, { pod_sandbox_id });
     }
     expect(netns.addresses()).toEqual([]);
+    expect(reserved()).toEqual([]);
   });
 });

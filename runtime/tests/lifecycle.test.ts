@@ -72,7 +72,11 @@ describe("vimanad core lifecycle", () => {
 
     const running = await cri.call(criMethods.ContainerStatus, { container_id });
     expect(running.status?.state).toBe(ContainerState.CONTAINER_RUNNING);
-    expect(running.status?.image_ref).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The repository digest, as containerd reports one; the image ID as ImageStatus gives it.
+    expect(running.status?.image_ref).toMatch(
+      new RegExp(`^${registry.host}/${image.domain}/${image.server}@sha256:[0-9a-f]{64}$`),
+    );
+    expect(running.status?.image_id).toBe(image.component);
     expect(running.status?.started_at).toBeGreaterThan(0n);
 
     await cri.call(criMethods.StopContainer, { container_id, timeout: 1n });

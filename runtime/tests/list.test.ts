@@ -180,9 +180,11 @@ describe("list-test.py", () => {
       expect(item.metadata).toEqual({ name: "grpc", attempt: 1 });
       const image = item.pod_sandbox_id === bar ? staged.bar : staged.foo;
       expect(item.image).toEqual(image.imageSpec);
-      // Changed: the image's digest instead of "TODO" (ref §11, issue #6).
-      expect(item.image_ref).toMatch(/^sha256:[0-9a-f]{64}$/);
-      expect(item.image_id).toBe(item.image_ref);
+      // Changed: the image's repository digest and ID instead of "TODO" (ref §11, issue #6).
+      expect(item.image_ref).toMatch(
+        new RegExp(`^${registry.host}/${image.domain}/${image.server}@sha256:[0-9a-f]{64}$`),
+      );
+      expect(item.image_id).toBe(image.component);
       expect(sane(item.created_at)).toBe(true);
       expect(item.labels).toEqual(image.labels);
       expect(item.annotations).toEqual({});

@@ -211,17 +211,22 @@ describe("success-test.py", () => {
     expect(found?.finished_at).toBe(0n);
     expect(found?.exit_code).toBe(0);
     expect(found?.image).toEqual(image.imageSpec);
-    // Changed: real values instead of "TODO". image_ref/image_id are the image's digest once
-    // the component is loaded (empty until then); reason and message are empty until it stops.
-    const digest = found?.image_ref ?? "";
-    expect(digest === "" || /^sha256:[0-9a-f]{64}$/.test(digest)).toBe(true);
-    expect(found?.image_id).toBe(digest);
+    // Changed: real values instead of "TODO". image_id is the image's ID; image_ref its
+    // repository digest once the component is loaded (the ID until then, never empty: kubelet
+    // rejects a status without one); reason and message are empty until it stops.
+    const repoDigest = new RegExp(
+      `^${registry.host}/${image.domain}/${image.server}@sha256:[0-9a-f]{64}$`,
+    );
+    const ref = found?.image_ref ?? "";
+    expect(ref === image.component || repoDigest.test(ref)).toBe(true);
+    expect(found?.image_id).toBe(image.component);
     expect(found?.reason).toBe("");
     expect(found?.message).toBe("");
     expect(found?.labels).toEqual(containerLabels);
     expect(found?.annotations).toEqual({});
     expect(found?.mounts).toEqual([]);
-    expect(found?.log_path).toBe("/dev/null");
+    // Changed: the file kubelet names (none here: no log_directory or log_path was given).
+    expect(found?.log_path).toBe("");
     expect(found?.resources).toBeNull();
     expect(found?.user).toBeNull();
     expect(found?.stop_signal).toBe(SIGNAL_SIGTERM);

@@ -5,5 +5,10 @@ export type { Fetch, RegistryConnection } from "./client.ts";
 export { sha256Digest } from "./digest.ts";
 export { OciError } from "./errors.ts";
 export { buildVimanaImage, type VimanaImage } from "./image-format.ts";
-export { type PulledVimanaImage, type PullOptions, pullVimanaImage } from "./pull.ts";
+export {
+  type PulledVimanaImage,
+  type PullOptions,
+  pullChangedVimanaImage,
+  pullVimanaImage,
+} from "./pull.ts";
 export { type PushOptions, type PushProgress, pushVimanaImage } from "./push.ts";

@@ -26,10 +26,29 @@ const MANIFEST_LIMIT = 4 * 1024 * 1024;
  * is the error.
  */
 export async function pullVimanaImage(options: PullOptions): Promise<PulledVimanaImage> {
+  return (await pull(options, undefined)) as PulledVimanaImage;
+}
+
+/**
+ * A pull for pull policy `Always`: the manifest only, and undefined if its digest is
+ * `storedDigest` (the image has not changed); otherwise the whole image, as pullVimanaImage.
+ */
+export function pullChangedVimanaImage(
+  options: PullOptions,
+  storedDigest: string,
+): Promise<PulledVimanaImage | undefined> {
+  return pull(options, storedDigest);
+}
+
+async function pull(
+  options: PullOptions,
+  storedDigest: string | undefined,
+): Promise<PulledVimanaImage | undefined> {
   try {
     const client = new RegistryClient(options);
     const repository = imageRepository(options.component);
     const { manifest, digest } = await fetchManifest(client, repository, options.component.version);
+    if (digest === storedDigest) return undefined;
     const descriptors = parseVimanaManifest(manifest);
     const fetched = await Promise.allSettled([
       fetchBlob(client, repository, descriptors.component, "layer 0"),
