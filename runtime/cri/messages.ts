@@ -303,6 +303,10 @@ export interface ImageFsInfoResponse {
   container_filesystems: FilesystemUsage[];
 }
 
+export interface RuntimeConfigResponse {
+  linux: { cgroup_driver: number } | null;
+}
+
 export interface UInt64Value {
   value: bigint;
 }

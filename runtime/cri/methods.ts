@@ -38,6 +38,7 @@ export const criMethods = {
   ExecSync: runtime<m.ContainerIdRequest, m.Empty>("ExecSync"),
   PortForward: runtime<m.PodSandboxIdRequest, m.Empty>("PortForward"),
   Status: runtime<m.StatusRequest, m.StatusResponse>("Status"),
+  RuntimeConfig: runtime<m.Empty, m.RuntimeConfigResponse>("RuntimeConfig"),
   ReopenContainerLog: runtime<m.ContainerIdRequest, m.Empty>("ReopenContainerLog"),
   ContainerStats: runtime<m.ContainerStatsRequest, m.ContainerStatsResponse>("ContainerStats"),
   ListContainerStats: runtime<m.ListContainerStatsRequest, m.ListContainerStatsResponse>(

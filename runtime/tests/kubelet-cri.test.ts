@@ -9,7 +9,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RUNTIME_HANDLER } from "../../src/names/index.ts";
-import { ContainerState, type CriClient, criMethods, type ImageSpec } from "../cri/index.ts";
+import {
+  ContainerState,
+  type CriCallError,
+  type CriClient,
+  createCriClient,
+  criMethods,
+  type ImageSpec,
+} from "../cri/index.ts";
 import type { RegistryFixture } from "./fixtures/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
 import {
@@ -178,6 +185,29 @@ describe("vimanad as kubelet drives it", () => {
     expect(gone.stats.map((s) => s.attributes?.id)).not.toContain(container_id);
     const goneSandboxes = await cri.call(criMethods.ListPodSandboxStats, {});
     expect(goneSandboxes.stats.map((s) => s.attributes?.id)).not.toContain(pod_sandbox_id);
+  });
+
+  test("methods vimanad does not model reach containerd: RuntimeConfig answers as containerd does", async () => {
+    const direct = createCriClient(stack?.containerd.socket ?? "");
+    try {
+      const outcome = (call: Promise<unknown>) =>
+        call.then(
+          (value) => ({ value }),
+          (error: CriCallError) => ({
+            code: error.code,
+            details: (error.cause as { details?: string }).details,
+          }),
+        );
+      const [via, own] = await Promise.all([
+        outcome(cri.call(criMethods.RuntimeConfig, {})),
+        outcome(direct.call(criMethods.RuntimeConfig, {})),
+      ]);
+      // containerd 1.6 has no RuntimeConfig: kubelet then takes the cgroup driver from its own
+      // config. Whatever containerd says, kubelet hears the same.
+      expect(via).toEqual(own);
+    } finally {
+      direct.close();
+    }
   });
 
   test("pull policy Always: an unchanged image is not downloaded again; a changed one is", async () => {
