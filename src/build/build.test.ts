@@ -97,7 +97,7 @@ describe("build errors name the file and the position", () => {
       (e: Error) => e,
     );
     expect((error as Error).message).toBe(
-      `${broken}: world adder-service: failed to parse JS source, encountered [1] errors`,
+      `${broken}:1:64: SyntaxError: expected expression, got ';'`,
     );
   });
 

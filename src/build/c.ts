@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { componentFromCore, type WorldRef } from "./component.ts";
 import { cToolchain, installCommand, missing } from "./toolchain.ts";
 
@@ -8,7 +8,11 @@ import { cToolchain, installCommand, missing } from "./toolchain.ts";
  * Builds a component from C sources with clang and wasi-libc, as a reactor: the module has
  * no `main`, only the world's exports (and `_initialize`, which runs constructors).
  */
-export async function buildCComponent(sources: string[], target: WorldRef): Promise<Uint8Array> {
+export async function buildCComponent(
+  sources: string[],
+  headers: string[],
+  target: WorldRef,
+): Promise<Uint8Array> {
   const absent = missing(cToolchain);
   if (absent.length > 0) {
     throw new Error(`building ${sources.join(", ")} needs: ${installCommand(absent)}`);
@@ -18,10 +22,14 @@ export async function buildCComponent(sources: string[], target: WorldRef): Prom
     // Compile with -Os, link without -O: clang runs a `wasm-opt` it finds on PATH when linking
     // with optimization (`bun run` puts binaryen's there), which would make the output depend on
     // how the build was started.
+    // Headers are found where they are, e.g. generated glue in build/<component>/bindings.
+    const includes = [...new Set(headers.map((h) => `-I${dirname(h)}`))];
     const objects = await Promise.all(
       sources.map(async (source, i) => {
+        // An object file (wit-bindgen's component-type object) is linked as it is.
+        if (source.endsWith(".o")) return source;
         const object = join(dir, `${i}.o`);
-        await clang(["-Os", "-c", "-o", object, source]);
+        await clang(["-Os", ...includes, "-c", "-o", object, source]);
         return object;
       }),
     );

@@ -7,3 +7,4 @@ export {
   missing,
   type Prerequisite,
 } from "./toolchain.ts";
+export { ensureWitBindgen, generateCBindings, WIT_BINDGEN_VERSION } from "./wit-bindgen.ts";

@@ -31,12 +31,22 @@ export async function buildJsComponent(sourcePath: string, target: WorldRef): Pr
       disableFeatures: ["http" as const, "fetch-event" as const],
     };
     const { component } = await componentize(options).catch((error: unknown) => {
-      throw new Error(`${sourcePath}: world ${target.world}: ${messageOf(error)}`);
+      throw new Error(describeJsError(sourcePath, userFile, target.world, messageOf(error)));
     });
     return component;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * SpiderMonkey reports a syntax or top-level error against the copy's name (`file.js:L:C
+ * SyntaxError: …`): say it against the source, `path:L:C: SyntaxError: …`.
+ */
+function describeJsError(sourcePath: string, userFile: string, world: string, raw: string): string {
+  const at = new RegExp(`^${escapeRegExp(userFile)}:(\\d+):(\\d+) (\\w*Error: .*)$`, "m").exec(raw);
+  if (at) return `${sourcePath}:${at[1]}:${at[2]}: ${(at[3] as string).replace(/:$/, "")}`;
+  return `${sourcePath}: world ${world}: ${raw}`;
 }
 
 /** The function exports of `world` in `wit`, as componentize-js names them (camelCase). */

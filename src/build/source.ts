@@ -20,7 +20,7 @@ export async function buildComponent(spec: ComponentSource): Promise<Uint8Array>
     case "wat":
       return buildWatComponent(onlySource(spec, "WAT"), spec);
     case "c":
-      return buildCComponent(spec.sources, spec);
+      return buildCComponent(spec.sources, spec.headers ?? [], spec);
     case "js":
       return buildJsComponent(onlySource(spec, "JS"), spec);
   }

@@ -1,10 +1,20 @@
 // The `vimana` command: a table of subcommands, each with its own usage and `--help`.
+import packageJson from "../../package.json" with { type: "json" };
+import { closest } from "../suggest/index.ts";
+import { buildCommand } from "./build.ts";
 import { type Command, EXIT_USAGE, type Io, UsageError } from "./command.ts";
 import { compileCommand } from "./compile.ts";
 import { devCommand } from "./dev.ts";
+import { newCommand } from "./new.ts";
 import { pushCommand } from "./push.ts";
 
-const commands: readonly Command[] = [compileCommand, devCommand, pushCommand];
+const commands: readonly Command[] = [
+  newCommand,
+  devCommand,
+  buildCommand,
+  pushCommand,
+  compileCommand,
+];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -14,7 +24,7 @@ function mainHelp(): string {
     "Commands:",
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "Run `vimana COMMAND --help` for a command's options.",
+    "Run `vimana COMMAND --help` for a command's options, `vimana --version` for the version.",
   ].join("\n");
 }
 
@@ -25,9 +35,18 @@ export async function runCli(args: readonly string[], io: Io): Promise<number> {
     (name === undefined ? io.err : io.out)(mainHelp());
     return name === undefined ? EXIT_USAGE : 0;
   }
+  if (name === "--version" || name === "-V") {
+    io.out(`vimana ${packageJson.version}`);
+    return 0;
+  }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.err(`vimana: unknown command "${name}"\n\n${mainHelp()}`);
+    const suggestion = closest(
+      name,
+      commands.map((c) => c.name),
+    );
+    const hint = suggestion === undefined ? "" : ` (did you mean ${suggestion}?)`;
+    io.err(`vimana: unknown command "${name}"${hint}\n\n${mainHelp()}`);
     return EXIT_USAGE;
   }
   if (rest.includes("--help") || rest.includes("-h")) {

@@ -1,4 +1,6 @@
 // What every subcommand of `vimana` is, and how it reports bad arguments.
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { closest } from "../suggest/index.ts";
 
 /** Where a command writes: standard output for results, standard error for problems. */
 export interface Io {
@@ -23,3 +25,27 @@ export class UsageError extends Error {
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `parseArgs` with positionals, strict about options: an unknown one is a UsageError that names
+ * the closest known option.
+ */
+export function strictArgs<T extends Options>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const unknown = /Unknown option '(-[^']*)'/.exec(message)?.[1];
+    if (unknown === undefined) throw new UsageError(message);
+    const known = Object.entries(options).flatMap(([name, option]) => [
+      `--${name}`,
+      ...(option.short ? [`-${option.short}`] : []),
+    ]);
+    const suggestion = closest(unknown.split("=")[0] as string, [...known, "--help"]);
+    throw new UsageError(
+      `Unknown option '${unknown}'${suggestion === undefined ? "" : ` (did you mean ${suggestion}?)`}`,
+    );
+  }
+}

@@ -1,5 +1,4 @@
 // `vimana compile FILE.proto… [-I DIR]… --out DIR`
-import { parseArgs } from "node:util";
 import {
   type Compilation,
   CompileError,
@@ -8,7 +7,7 @@ import {
   formatProblem,
   writeCompilation,
 } from "../compiler/index.ts";
-import { type Command, EXIT_FAILURE, UsageError } from "./command.ts";
+import { type Command, EXIT_FAILURE, strictArgs, UsageError } from "./command.ts";
 
 const help = `Usage: vimana compile FILE.proto… [-I DIR]… --out DIR [--typed-errors]
 
@@ -61,18 +60,9 @@ export const compileCommand: Command = {
 };
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        "proto-path": { type: "string", short: "I", multiple: true },
-        out: { type: "string", short: "o" },
-        "typed-errors": { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  return strictArgs(args, {
+    "proto-path": { type: "string", short: "I", multiple: true },
+    out: { type: "string", short: "o" },
+    "typed-errors": { type: "boolean" },
+  });
 }

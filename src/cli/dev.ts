@@ -1,12 +1,11 @@
 // `vimana dev [PROJECT] [--host H] [--port N] [--once] [--quiet]`
-import { statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { join } from "node:path";
 import { DevError, ProjectError, startDev } from "../dev/index.ts";
-import { type Command, EXIT_FAILURE, UsageError } from "./command.ts";
+import { type Command, EXIT_FAILURE, strictArgs, UsageError } from "./command.ts";
+import { PROJECT_FILE, projectFile } from "./project-file.ts";
 
-const PROJECT_FILE = "vimana.yaml";
 const examplesDir = join(import.meta.dir, "..", "..", "examples");
 
 const help = `Usage: vimana dev [PROJECT] [--host HOST] [--port PORT] [--once] [--quiet]
@@ -16,7 +15,8 @@ them, and rebuilds and swaps a version in when one of its files is saved:
 calls in flight finish on the old version, new calls go to the new one.
 
 PROJECT is a YAML file of Domain, Server and Component resources, or a
-directory holding ${PROJECT_FILE} (default: the examples). docs/dev.md has the format.
+directory holding ${PROJECT_FILE} (default: ./${PROJECT_FILE} if there is one, else
+the repository's examples). docs/dev.md has the format.
 
 Options:
       --host HOST   address to listen on (default 127.0.0.1)
@@ -36,7 +36,8 @@ export const devCommand: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`--port must be a port number, not ${values.port}`);
     }
-    const project = projectFile(positionals[0] ?? examplesDir);
+    const here = join(process.cwd(), PROJECT_FILE);
+    const project = projectFile(positionals[0] ?? (existsSync(here) ? here : examplesDir));
     let server: Awaited<ReturnType<typeof startDev>>;
     try {
       server = await startDev({
@@ -68,26 +69,11 @@ export const devCommand: Command = {
   },
 };
 
-/** A directory means its vimana.yaml. */
-function projectFile(path: string): string {
-  const full = resolve(path);
-  return statSync(full, { throwIfNoEntry: false })?.isDirectory() ? join(full, PROJECT_FILE) : full;
-}
-
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        host: { type: "string" },
-        port: { type: "string", short: "p" },
-        once: { type: "boolean" },
-        quiet: { type: "boolean", short: "q" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  return strictArgs(args, {
+    host: { type: "string" },
+    port: { type: "string", short: "p" },
+    once: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+  });
 }

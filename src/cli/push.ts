@@ -1,6 +1,5 @@
 // `vimana push --registry URL --domain ID --server ID --version V --component FILE --metadata FILE`
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import {
   type ComponentName,
   formatComponentName,
@@ -11,7 +10,7 @@ import {
   parseVersion,
 } from "../names/index.ts";
 import { type Credentials, OciError, type PushProgress, pushVimanaImage } from "../oci/index.ts";
-import { type Command, EXIT_FAILURE, type Io, UsageError } from "./command.ts";
+import { type Command, EXIT_FAILURE, type Io, strictArgs, UsageError } from "./command.ts";
 
 /** Read only with `--username`: a password on the command line would land in shell history. */
 export const PASSWORD_ENV = "VIMANA_REGISTRY_PASSWORD";
@@ -161,23 +160,14 @@ function describeProgress({ step, digest, size }: PushProgress): string {
 }
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        registry: { type: "string" },
-        insecure: { type: "boolean" },
-        domain: { type: "string" },
-        server: { type: "string" },
-        version: { type: "string" },
-        component: { type: "string" },
-        metadata: { type: "string" },
-        username: { type: "string" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  return strictArgs(args, {
+    registry: { type: "string" },
+    insecure: { type: "boolean" },
+    domain: { type: "string" },
+    server: { type: "string" },
+    version: { type: "string" },
+    component: { type: "string" },
+    metadata: { type: "string" },
+    username: { type: "string" },
+  });
 }

@@ -64,9 +64,11 @@ describe("vimana dev on the examples", () => {
     const text = h.lines.join("\n");
     expect(text).toContain("Domain foo-domain: 00000000000000000000000000000001.app.vimana.host");
     expect(text).toMatch(/1\.0\.0 +weight 1 \(100%\)/);
-    expect(text).toContain(`grpcurl -plaintext -authority ${CANONICAL} -import-path `);
     expect(text).toContain(
-      `-proto adder.proto -d '{"x":3.5,"y":-1.2}' 127.0.0.1:${port} foo.bar.AdderService/AddFloats`,
+      `grpcurl -plaintext -authority ${CANONICAL} -d '{"x":3.5,"y":-1.2}' 127.0.0.1:${port} foo.bar.AdderService/AddFloats`,
+    );
+    expect(text).toContain(
+      `grpcurl -plaintext -authority ${CANONICAL} -import-path ${h.dir}/adder -proto adder.proto -d '{"x":3.5,"y":-1.2}' 127.0.0.1:${port} foo.bar.AdderService/AddFloats`,
     );
     expect(text).toContain(
       `curl -H 'host: ${CANONICAL}' -H 'content-type: application/json' -d '{"x":3.5,"y":-1.2}' http://127.0.0.1:${port}/foo.bar.AdderService/AddFloats`,

@@ -6,6 +6,7 @@ import { type FSWatcher, watch } from "chokidar";
 import { ComponentHost } from "../../runtime/host/index.ts";
 import { ArtifactBuilder, inputsOf } from "./artifacts.ts";
 import { type Gateway, type RequestLine, startGateway } from "./gateway.ts";
+import { progressTicker } from "./progress.ts";
 import { type ComponentSpec, componentKey, loadProject, type Project } from "./project.ts";
 import { RoutingTable } from "./routing.ts";
 import { describeTable } from "./table.ts";
@@ -50,7 +51,7 @@ class Dev implements DevServer {
   readonly #options: DevOptions;
   readonly #file: string;
   readonly #host: ComponentHost;
-  readonly #builder = new ArtifactBuilder();
+  readonly #builder: ArtifactBuilder;
   #project: Project;
   readonly #live = new Map<string, LiveVersion>();
   /** Inputs each live version was built from, and its spec as text, to know what to rebuild. */
@@ -62,11 +63,14 @@ class Dev implements DevServer {
   #running: Promise<void> = Promise.resolve();
   #generation = 0;
   #closed = false;
+  /** Versions, and the project file, whose last build or load failed: fixed, they get a ✓. */
+  readonly #broken = new Set<string>();
 
   constructor(options: DevOptions, project: Project) {
     this.#options = options;
     this.#file = project.file;
     this.#project = project;
+    this.#builder = new ArtifactBuilder(project.file, options.out);
     this.#host = new ComponentHost({
       cacheDir: options.cacheDir,
       log: (line) => options.out(`  ${line.pod} ${line.stream}: ${line.line}`),
@@ -85,6 +89,7 @@ class Dev implements DevServer {
     const { failures } = await this.#deploy(this.#project.components, new Set());
     if (failures.length > 0 && this.#options.watch === false) {
       await this.#retireAll();
+      this.#builder.close();
       throw new DevError(failures.join("\n"));
     }
     const host = this.#options.host ?? "127.0.0.1";
@@ -101,6 +106,7 @@ class Dev implements DevServer {
       });
     } catch (error) {
       await this.#retireAll();
+      this.#builder.close();
       throw new DevError((error as Error).message);
     }
     const address = `${this.host}:${this.port}`;
@@ -121,6 +127,7 @@ class Dev implements DevServer {
     await this.#running;
     await this.#gateway?.close();
     await this.#retireAll();
+    this.#builder.close();
   }
 
   async #watch(): Promise<void> {
@@ -167,6 +174,10 @@ class Dev implements DevServer {
           `✗ ${what}: ${(error as Error).message}\n  (still serving the previous configuration)`,
         );
         project = this.#project;
+        this.#broken.add(this.#file);
+      }
+      if (project !== this.#project && this.#broken.delete(this.#file)) {
+        this.#options.out(`✓ ${this.#show(this.#file)}: valid again`);
       }
     }
     const stale = project.components.filter((spec) => {
@@ -223,8 +234,9 @@ class Dev implements DevServer {
       specs.map(async (spec) => {
         const key = componentKey(spec);
         const buildStart = performance.now();
+        const progress = progressTicker(this.#options.out, `${spec.server}@${spec.version}`);
         try {
-          const artifacts = await this.#builder.build(spec);
+          const artifacts = await this.#builder.build(spec).finally(() => clearInterval(progress));
           const loadStart = performance.now();
           timings.build = Math.max(timings.build, loadStart - buildStart);
           const name = `${spec.server}@${spec.version}#${++this.#generation}`;
@@ -232,6 +244,7 @@ class Dev implements DevServer {
             if (event.kind !== "request") this.#options.err(`  ${event.pod}: ${event.message}`);
           });
           timings.swap = Math.max(timings.swap, performance.now() - loadStart);
+          if (this.#broken.delete(key)) this.#options.out(`✓ ${key}: builds and serves again`);
           return { spec, key, live };
         } catch (error) {
           const message = (error as Error).message;
@@ -240,6 +253,7 @@ class Dev implements DevServer {
             : "not serving";
           const cause = changed.size > 0 ? "" : `${spec.server}@${spec.version}: `;
           failures.push(`${key}: ${message}`);
+          this.#broken.add(key);
           this.#options.err(`✗ ${cause}${message}\n  (${key}: ${keeping})`);
           return undefined;
         }

@@ -7,8 +7,11 @@ import http2 from "node:http2";
 import net from "node:net";
 import {
   httpStatusOf,
+  REFLECTION_PATHS,
+  ReflectionIndex,
   Status,
   type StatusCode,
+  serveReflection,
   statusNames,
 } from "../../runtime/dataplane/index.ts";
 import type { RoutingTable } from "./routing.ts";
@@ -53,9 +56,10 @@ const HTTP2_PREFACE = "PRI";
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const h2 = http2.createServer();
-  h2.on("stream", (stream, headers) =>
-    forwardHttp2(options, stream as http2.ServerHttp2Stream, headers),
-  );
+  h2.on("stream", (stream: http2.ServerHttp2Stream, headers) => {
+    if (REFLECTION_PATHS.has(headers[":path"] ?? "")) reflect(options, stream, headers);
+    else forwardHttp2(options, stream, headers);
+  });
   h2.on("sessionError", () => {});
   const h1 = http.createServer((req, res) => forwardHttp1(options, req, res));
   h1.on("clientError", (_error, socket) => socket.destroy());
@@ -67,9 +71,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     handOff(socket, h2, h1);
   });
   await new Promise<void>((resolve, reject) => {
-    listener.once("error", (error) =>
-      reject(new Error(`cannot listen on ${options.host}:${options.port}: ${error.message}`)),
-    );
+    listener.once("error", (error: NodeJS.ErrnoException) => {
+      const hint =
+        error.code === "EADDRINUSE"
+          ? ` (another process is listening there: choose another port with --port, or --port 0 for a free one)`
+          : "";
+      reject(
+        new Error(`cannot listen on ${options.host}:${options.port}: ${error.message}${hint}`),
+      );
+    });
     listener.listen({ host: options.host, port: options.port, exclusive: true }, resolve);
   });
   const bound = listener.address() as net.AddressInfo;
@@ -82,6 +92,38 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/** Reflection indexes by routing table and domain: built once per table, on first use. */
+const reflections = new WeakMap<RoutingTable, Map<string, ReflectionIndex>>();
+
+/**
+ * Server reflection for the Domain the request's host names: the services its Servers route,
+ * described from the Metadata of a version that serves each, as the Domain's policy allows.
+ */
+function reflect(
+  options: GatewayOptions,
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+): void {
+  const table = options.table();
+  const route = table.domainOf(headers[":authority"] ?? headers.host ?? "");
+  const byDomain = reflections.get(table) ?? new Map<string, ReflectionIndex>();
+  reflections.set(table, byDomain);
+  const id = route?.domain.id ?? "";
+  let index = byDomain.get(id);
+  if (index === undefined) {
+    const metadata = [];
+    for (const [service, server] of route?.services ?? []) {
+      const live = server.choices.find((choice) => choice.live)?.live;
+      if (!live) continue;
+      const only = live.metadata.services.filter((s) => s.name === service);
+      metadata.push({ services: only });
+    }
+    index = new ReflectionIndex(metadata, route?.domain.reflection ?? { noneBut: [] });
+    byDomain.set(id, index);
+  }
+  serveReflection(index, stream, headers);
 }
 
 /** Reads a connection's first bytes, puts them back, and gives it to the server they name. */

@@ -29,8 +29,12 @@ export function describeTable(table: RoutingTable, address: string, cwd: string)
           const body = JSON.stringify(sample(shape.request));
           const proto = live.spec.proto;
           lines.push(`    ${service.name}/${method}`);
+          // Reflection describes the service; the second line is for clients without it.
           lines.push(
-            `      grpcurl -plaintext -authority ${domain.canonical} -import-path ${show(dirname(proto)) || "."} -proto ${basename(proto)} -d '${body}' ${address} ${service.name}/${method}`,
+            `      grpcurl -plaintext -authority ${domain.canonical} -d '${body}' ${address} ${service.name}/${method}`,
+          );
+          lines.push(
+            `      grpcurl -plaintext -authority ${domain.canonical} -import-path ${dirname(proto)} -proto ${basename(proto)} -d '${body}' ${address} ${service.name}/${method}`,
           );
           lines.push(
             `      curl -H 'host: ${domain.canonical}' -H 'content-type: application/json' -d '${body}' http://${address}/${service.name}/${method}`,
