@@ -115,24 +115,57 @@ describe("in chromium", () => {
     }
     const box = await diagram.boundingBox();
     expect(box?.width ?? 0).toBeGreaterThan(300);
-    // Browser-side code as strings: the project's TypeScript has no DOM library.
+    // Browser-side code as a string: the project's TypeScript has no DOM library.
     const textColour = (): Promise<string> =>
       page.evaluate(
         "getComputedStyle(document.querySelector('.mermaid-diagram svg g.node text')).fill",
       );
-    const setDark = (on: boolean) =>
-      page.evaluate(`document.documentElement.classList.toggle("dark", ${on})`);
-    await setDark(false);
     const light = await textColour();
-    await diagram.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(screenshots, "overview.png") });
-    await setDark(true);
+    await page.screenshot({ path: join(screenshots, "overview.png"), fullPage: true });
+    // The theme follows the reader's preference: the same SVG, redrawn by CSS alone.
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.reload();
+    await diagram.waitFor();
+    await expect(page.locator("html.dark").count()).resolves.toBe(1);
     const dark = await textColour();
-    await page.screenshot({ path: join(screenshots, "overview-dark.png") });
+    // The sticky navigation bar would cover the diagram's top.
+    await diagram.screenshot({
+      path: join(screenshots, "overview-diagram-dark.png"),
+      style: ".VPNav { visibility: hidden; }",
+    });
+    await page.emulateMedia({ colorScheme: "light" });
     expect(brightness(light)).toBeLessThan(0.5);
     expect(brightness(dark)).toBeGreaterThan(0.5);
-    await setDark(false);
   }, 60_000);
+
+  test("bun run docs serves the pages, diagrams drawn", async () => {
+    requireSite();
+    // A free loopback port: bind one, let it go, hand it to the dev server.
+    const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    const port = probe.port;
+    await probe.stop(true);
+    const dev = Bun.spawn(
+      [process.execPath, "run", "docs", "--port", String(port), "--host", "127.0.0.1"],
+      { cwd: repoRoot, stdout: "pipe", stderr: "pipe" },
+    );
+    try {
+      const output = dev.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let printed = "";
+      while (!printed.includes(`127.0.0.1:${port}`)) {
+        const { value, done } = await output.read();
+        if (done) throw new Error(`bun run docs ended: ${printed}${await dev.stderr.text()}`);
+        printed += value;
+      }
+      output.releaseLock();
+      await page.goto(`http://127.0.0.1:${port}/docs/pods`);
+      const labels = page.locator(".mermaid-diagram svg").first().locator("text");
+      await labels.first().waitFor();
+      expect(await labels.allTextContents()).toContain("Running");
+    } finally {
+      dev.kill();
+      await dev.exited;
+    }
+  }, 120_000);
 
   test('a local search for "GRPCRoute" finds the pages that explain it', async () => {
     requireSite();
