@@ -90,7 +90,8 @@ describe("the mermaid check", () => {
 describe("the link check", () => {
   test("reports a missing page and a missing anchor, and accepts clean URLs", async () => {
     const site = {
-      "index.html": '<a href="/guide">ok</a><a href="/guide#start">ok</a><a href="/gone">x</a>',
+      "index.html":
+        '<a href="/guide">ok</a><a href="/guide#start">ok</a><a href="/gone">x</a><a href="src/a.ts">x</a>',
       "guide.html":
         '<h2 id="start">Start</h2><a href="./#nowhere">x</a><a href="https://x.y/">ok</a>',
     };
@@ -98,6 +99,7 @@ describe("the link check", () => {
       expect(await checkLinks(dir)).toEqual([
         'guide.html → ./#nowhere: index.html has no element with id "nowhere"',
         "index.html → /gone: no such page or file",
+        "index.html → src/a.ts: no such page or file (only Markdown files are pages: name a source file as `code`, not a link)",
       ]);
     });
   });

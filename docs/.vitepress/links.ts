@@ -64,7 +64,11 @@ export async function checkLinks(outDir: string): Promise<string[]> {
       const url = new URL(link, base);
       const target = servedFile(files, url.pathname);
       if (target === undefined) {
-        problems.push(`${file} → ${link}: no such page or file`);
+        // Only Markdown becomes part of the site: a link to a source file has nothing to open.
+        const hint = /\.(?!html$)\w+$/.test(url.pathname)
+          ? " (only Markdown files are pages: name a source file as `code`, not a link)"
+          : "";
+        problems.push(`${file} → ${link}: no such page or file${hint}`);
         continue;
       }
       const anchor = decodeURIComponent(url.hash.slice(1));
