@@ -6,7 +6,8 @@ import { excludedPaths, pageRewrite, repoRoot, sidebar, siteDir, trackedPages } 
 
 export default async () => {
   const pages = trackedPages();
-  await checkDiagrams(repoRoot, pages);
+  const diagrams = await checkDiagrams(repoRoot, pages);
+  console.log(`docs: ${pages.length} pages, ${diagrams} mermaid diagrams parsed`);
   return defineConfig({
     title: "Vimana",
     description: "gRPC services as WebAssembly components on Kubernetes",
