@@ -24,7 +24,7 @@ export const componentKind: KindDefinition = {
         maxLength: 32,
         "x-kubernetes-validations": [
           {
-            rule: `self.matches('${DOMAIN_ID_PATTERN}')`,
+            rule: `self.matches(r'${DOMAIN_ID_PATTERN}')`,
             message: "domain must be 32 lowercase hexadecimal digits (a Domain's id)",
           },
         ],
@@ -33,7 +33,7 @@ export const componentKind: KindDefinition = {
         maxLength: 63,
         "x-kubernetes-validations": [
           {
-            rule: `self.matches('${SERVER_ID_PATTERN}')`,
+            rule: `self.matches(r'${SERVER_ID_PATTERN}')`,
             message:
               "server must be 1-63 lowercase letters, digits or dashes, start with a letter and end with a letter or digit",
           },
@@ -43,7 +43,7 @@ export const componentKind: KindDefinition = {
         maxLength: VERSION_MAX_LENGTH,
         "x-kubernetes-validations": [
           {
-            rule: `self.matches('${VERSION_PATTERN}')`,
+            rule: `self.matches(r'${VERSION_PATTERN}')`,
             message:
               "version must look like 1.2.3 or 1.2.3-beta (MAJOR.MINOR.PATCH without leading zeros, one pre-release identifier)",
           },

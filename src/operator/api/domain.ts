@@ -28,7 +28,7 @@ export const domainKind: KindDefinition = {
           maxLength: 32,
           "x-kubernetes-validations": [
             {
-              rule: `self.matches('${DOMAIN_ID_PATTERN}')`,
+              rule: `self.matches(r'${DOMAIN_ID_PATTERN}')`,
               message: "id must be 32 lowercase hexadecimal digits (a UUID without dashes)",
             },
           ],

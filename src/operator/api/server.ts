@@ -20,7 +20,7 @@ const versionWeights: Schema = {
   "x-kubernetes-validations": [
     { rule: "self.all(v, self[v] >= 0)", message: "versionWeights values must be 0 or more" },
     {
-      rule: `self.all(v, size(v) <= ${VERSION_MAX_LENGTH} && v.matches('${VERSION_PATTERN}'))`,
+      rule: `self.all(v, size(v) <= ${VERSION_MAX_LENGTH} && v.matches(r'${VERSION_PATTERN}'))`,
       message:
         "versionWeights keys must be versions like 1.2.3 or 1.2.3-beta (MAJOR.MINOR.PATCH, one pre-release identifier)",
     },
@@ -44,7 +44,7 @@ export const serverKind: KindDefinition = {
             maxLength: 63,
             "x-kubernetes-validations": [
               {
-                rule: `self.matches('${SERVER_ID_PATTERN}')`,
+                rule: `self.matches(r'${SERVER_ID_PATTERN}')`,
                 message:
                   "id must be 1-63 lowercase letters, digits or dashes, start with a letter and end with a letter or digit",
               },

@@ -63,7 +63,7 @@ export async function upsert(
   client: KubeClient,
   type: ResourceType,
   desired: KubeObject,
-  fromLive: (live: KubeObject) => KubeObject = () => desired,
+  fromLive: (live: KubeObject) => KubeObject | Promise<KubeObject> = () => desired,
 ): Promise<KubeObject> {
   const { namespace, name } = desired.metadata;
   const owner = desired.metadata.ownerReferences?.find((ref) => ref.controller);
@@ -80,7 +80,7 @@ export async function upsert(
       }
     }
     checkController(live, owner);
-    const want = fromLive(live);
+    const want = await fromLive(live);
     const refs = live.metadata.ownerReferences ?? [];
     const missingOwner = owner !== undefined && !refs.some((ref) => ref.uid === owner.uid);
     if (

@@ -46,7 +46,10 @@ export async function gatewayCrdFiles(): Promise<string[]> {
   const gatewayApi = await extract(
     `sigs.k8s.io/gateway-api ${GATEWAY_API_VERSION} (standard channel)`,
     async () => {
-      const dir = join(moduleDirectory("sigs.k8s.io/gateway-api", GATEWAY_API_VERSION), "config/crd/standard");
+      const dir = join(
+        moduleDirectory("sigs.k8s.io/gateway-api", GATEWAY_API_VERSION),
+        "config/crd/standard",
+      );
       // The ValidatingAdmissionPolicy beside the CRDs guards upgrades; not a CRD.
       return (await readdir(dir))
         .filter((file) => file.endsWith(".yaml") && !file.includes("vap_"))
@@ -64,7 +67,6 @@ export async function gatewayCrdFiles(): Promise<string[]> {
     ],
     join(cache, `envoy-gateway-${ENVOY_GATEWAY_VERSION}`),
   );
-  const files = async (dir: string) =>
-    (await readdir(dir)).sort().map((file) => join(dir, file));
+  const files = async (dir: string) => (await readdir(dir)).sort().map((file) => join(dir, file));
   return [...(await files(gatewayApi)), ...(await files(envoy))];
 }
