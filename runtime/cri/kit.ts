@@ -63,14 +63,21 @@ export function parsedOrUndefined(parse: (id: string) => PodName, id: string): P
   }
 }
 
-/** Whether a filter's ID (empty: no filter) selects this pod. */
-export function idMatches(
-  parse: (id: string) => PodName,
-  id: string | undefined,
-): (pod: PodView) => boolean {
+/** How one kind of Vimana ID is read and written (sandbox `p-…`, container `c-…`). */
+export interface IdKind {
+  parse(id: string): PodName;
+  format(pod: PodName): string;
+}
+
+/**
+ * Whether a filter's ID (empty: no filter) selects this pod: the whole ID, or a prefix of it —
+ * crictl shows IDs cut to 13 characters and passes them back, as containerd accepts.
+ */
+export function idMatches(kind: IdKind, id: string | undefined): (pod: PodView) => boolean {
   if (!id) return () => true;
-  const wanted = parsedOrUndefined(parse, id);
-  return (pod) => wanted !== undefined && samePod(pod, wanted);
+  const wanted = parsedOrUndefined(kind.parse, id);
+  if (wanted !== undefined) return (pod) => samePod(pod, wanted);
+  return (pod) => kind.format(pod.name).startsWith(id);
 }
 
 export function matchesLabels(

@@ -22,7 +22,15 @@ import { criMessage } from "./codec.ts";
 import type { Downstream, RawAnswer } from "./downstream.ts";
 import { CriStatusError, internal } from "./errors.ts";
 import { registerImageHandlers } from "./image-service.ts";
-import { answer, appended, type HandlerKit, idMatches, notFound, type PodHandler } from "./kit.ts";
+import {
+  answer,
+  appended,
+  type HandlerKit,
+  type IdKind,
+  idMatches,
+  notFound,
+  type PodHandler,
+} from "./kit.ts";
 import * as m from "./messages.ts";
 import {
   containerStatus,
@@ -128,15 +136,20 @@ export function criHandlers(options: CriServiceOptions): {
     log.error(messageOf(error), fields);
     throw error;
   };
-  const parsed = (parse: (id: string) => PodName, id: string): PodName => {
+  /** The pod an ID names: the whole ID, or a prefix only one pod's ID starts with (crictl). */
+  const named = (kind: IdKind, id: string): PodName => {
     try {
-      return parse(id);
+      return kind.parse(id);
     } catch (error) {
+      const matching = pods.list().filter((pod) => kind.format(pod.name).startsWith(id));
+      if (matching.length === 1 && matching[0] !== undefined) return matching[0].name;
       return failed(internal(messageOf(error), error));
     }
   };
+  const sandboxIds: IdKind = { parse: parsePodSandboxId, format: podSandboxId };
+  const containerIds: IdKind = { parse: parseContainerId, format: containerId };
   const routed =
-    (idOf: (bytes: Buffer) => string, parse: (id: string) => PodName): HandlerKit["bySandbox"] =>
+    (idOf: (bytes: Buffer) => string, kind: IdKind): HandlerKit["bySandbox"] =>
     (name, vimana, after) =>
     async (bytes, call) => {
       const id = idOf(bytes);
@@ -145,7 +158,7 @@ export function criHandlers(options: CriServiceOptions): {
         after?.(id);
         return reply;
       }
-      const pod = parsed(parse, id);
+      const pod = named(kind, id);
       try {
         return await vimana(pod, bytes);
       } catch (error) {
@@ -161,11 +174,11 @@ export function criHandlers(options: CriServiceOptions): {
     failed,
     bySandbox: routed(
       (bytes) => codec.PodSandboxIdRequest.decode(bytes).pod_sandbox_id,
-      parsePodSandboxId,
+      sandboxIds,
     ),
     byContainer: routed(
       (bytes) => codec.ContainerIdRequest.decode(bytes).container_id,
-      parseContainerId,
+      containerIds,
     ),
   };
   const { runtime, bySandbox, byContainer } = kit;
@@ -266,7 +279,7 @@ export function criHandlers(options: CriServiceOptions): {
       ids.add(codec.CreateContainerResponse.decode(reply.bytes).container_id);
       return reply;
     }
-    const pod = parsed(parsePodSandboxId, request.pod_sandbox_id);
+    const pod = named(sandboxIds, request.pod_sandbox_id);
     const config = request.config;
     if (Object.keys(config?.image?.annotations ?? {}).length > 0) {
       return failed(internal("Image spec annotations are unsupported"), pod);
@@ -342,14 +355,14 @@ export function criHandlers(options: CriServiceOptions): {
   runtime("ListPodSandbox", async (bytes, call) => {
     const reply = await kit.forward("ListPodSandbox", bytes, call);
     const filter = codec.ListPodSandboxRequest.decode(bytes).filter;
-    const items = listedPodSandboxes(pods.list(), filter, idMatches(parsePodSandboxId, filter?.id));
+    const items = listedPodSandboxes(pods.list(), filter, idMatches(sandboxIds, filter?.id));
     return appended(reply, codec.ListPodSandboxResponse.encode({ items }));
   });
   runtime("ListContainers", async (bytes, call) => {
     const reply = await kit.forward("ListContainers", bytes, call);
     const filter = codec.ListContainersRequest.decode(bytes).filter;
-    const byId = idMatches(parseContainerId, filter?.id);
-    const bySandbox = idMatches(parsePodSandboxId, filter?.pod_sandbox_id);
+    const byId = idMatches(containerIds, filter?.id);
+    const bySandbox = idMatches(sandboxIds, filter?.pod_sandbox_id);
     const containers = listedContainers(pods.list(), filter, (pod) => byId(pod) && bySandbox(pod));
     return appended(reply, codec.ListContainersResponse.encode({ containers }));
   });

@@ -106,8 +106,11 @@ export function registerStatsHandlers(kit: HandlerKit): void {
   kit.runtime("ListContainerStats", async (bytes, call) => {
     const reply = await kit.forward("ListContainerStats", bytes, call);
     const filter = codec.ListContainerStatsRequest.decode(bytes).filter;
-    const byId = idMatches(parseContainerId, filter?.id);
-    const bySandbox = idMatches(parsePodSandboxId, filter?.pod_sandbox_id);
+    const byId = idMatches({ parse: parseContainerId, format: containerId }, filter?.id);
+    const bySandbox = idMatches(
+      { parse: parsePodSandboxId, format: podSandboxId },
+      filter?.pod_sandbox_id,
+    );
     const stats = pods
       .list()
       .filter(
@@ -140,7 +143,7 @@ export function registerStatsHandlers(kit: HandlerKit): void {
   kit.runtime("ListPodSandboxStats", async (bytes, call) => {
     const reply = await kit.forward("ListPodSandboxStats", bytes, call);
     const filter = codec.ListPodSandboxStatsRequest.decode(bytes).filter;
-    const byId = idMatches(parsePodSandboxId, filter?.id);
+    const byId = idMatches({ parse: parsePodSandboxId, format: podSandboxId }, filter?.id);
     // Like containerd: stats of ready sandboxes only.
     const stats = pods
       .list()

@@ -118,6 +118,10 @@ describe("crictl against vimanad", () => {
     expect(ip).toMatch(/^127\./);
     expect(await addFloats(ip, port, 3.5, -1.2)).toBe(Math.fround(2.3));
 
+    // crictl shows IDs cut to 13 characters; they work as arguments, as with containerd.
+    expect(json("inspectp", podId.slice(0, 13)).status.id).toBe(podId);
+    expect(json("ps", "--id", containerId.slice(0, 13)).containers[0].id).toBe(containerId);
+
     const inspect = json("inspect", containerId);
     expect(inspect.status.state).toBe("CONTAINER_RUNNING");
     expect(inspect.status.logPath).toBe(join(dir, "logs", "grpc.log"));
