@@ -65,6 +65,10 @@ class Dev implements DevServer {
   #closed = false;
   /** Versions, and the project file, whose last build or load failed: fixed, they get a ✓. */
   readonly #broken = new Set<string>();
+  /** The content digest of the inputs each live version was built from. */
+  readonly #builtDigests = new Map<string, string>();
+  /** The project file's problems as last printed, so a queued reload does not repeat them. */
+  #reported: string | undefined;
 
   constructor(options: DevOptions, project: Project) {
     this.#options = options;
@@ -149,6 +153,26 @@ class Dev implements DevServer {
     this.#pending.add(path);
     // Saves come in bursts (write, then chmod or a second write): one reload takes them all.
     if (idle) this.#running = this.#running.then(() => this.#reloadPending());
+    // A reload may wait behind a long build: report a broken project file at once.
+    if (path === this.#file) void this.#checkProject();
+  }
+
+  async #checkProject(): Promise<void> {
+    try {
+      await loadProject(this.#file);
+    } catch (error) {
+      this.#reportProject(error as Error);
+    }
+  }
+
+  /** A project file's problems, once per distinct set of them. */
+  #reportProject(error: Error): void {
+    this.#broken.add(this.#file);
+    if (this.#reported === error.message) return;
+    this.#reported = error.message;
+    this.#options.err(
+      `✗ ${this.#show(this.#file)}: ${error.message}\n  (still serving the previous configuration)`,
+    );
   }
 
   async #reloadPending(): Promise<void> {
@@ -170,22 +194,25 @@ class Dev implements DevServer {
       try {
         project = await loadProject(this.#file);
       } catch (error) {
-        this.#options.err(
-          `✗ ${what}: ${(error as Error).message}\n  (still serving the previous configuration)`,
-        );
+        this.#reportProject(error as Error);
         project = this.#project;
-        this.#broken.add(this.#file);
       }
-      if (project !== this.#project && this.#broken.delete(this.#file)) {
-        this.#options.out(`✓ ${this.#show(this.#file)}: valid again`);
+      if (project !== this.#project) {
+        this.#reported = undefined;
+        if (this.#broken.delete(this.#file)) {
+          this.#options.out(`✓ ${this.#show(this.#file)}: valid again`);
+        }
       }
     }
-    const stale = project.components.filter((spec) => {
+    const stale: ComponentSpec[] = [];
+    for (const spec of project.components) {
       const key = componentKey(spec);
-      return (
-        this.#built.get(key) !== JSON.stringify(spec) || inputsOf(spec).some((p) => changed.has(p))
-      );
-    });
+      if (this.#built.get(key) !== JSON.stringify(spec)) stale.push(spec);
+      else if (inputsOf(spec).some((p) => changed.has(p))) {
+        // An editor's save is often two events; content already built is not built again.
+        if ((await inputsDigest(spec)) !== this.#builtDigests.get(key)) stale.push(spec);
+      }
+    }
     const timings = { build: 0, swap: 0 };
     const { failures, replaced } = await this.#deploy(stale, changed, timings);
     const keep = new Set(project.components.map(componentKey));
@@ -195,6 +222,7 @@ class Dev implements DevServer {
     for (const key of removed) {
       this.#live.delete(key);
       this.#built.delete(key);
+      this.#builtDigests.delete(key);
     }
     const projectApplied = project !== this.#project;
     this.#project = project;
@@ -234,6 +262,8 @@ class Dev implements DevServer {
       specs.map(async (spec) => {
         const key = componentKey(spec);
         const buildStart = performance.now();
+        // Read before the build reads them: a save during the build makes the next reload differ.
+        const digest = await inputsDigest(spec);
         const progress = progressTicker(this.#options.out, `${spec.server}@${spec.version}`);
         try {
           const artifacts = await this.#builder.build(spec).finally(() => clearInterval(progress));
@@ -245,7 +275,7 @@ class Dev implements DevServer {
           });
           timings.swap = Math.max(timings.swap, performance.now() - loadStart);
           if (this.#broken.delete(key)) this.#options.out(`✓ ${key}: builds and serves again`);
-          return { spec, key, live };
+          return { spec, key, live, digest };
         } catch (error) {
           const message = (error as Error).message;
           const keeping = this.#live.has(key)
@@ -264,6 +294,7 @@ class Dev implements DevServer {
       const old = this.#live.get(done.key);
       this.#live.set(done.key, done.live);
       this.#built.set(done.key, JSON.stringify(done.spec));
+      this.#builtDigests.set(done.key, done.digest);
       if (old) replaced.push(old);
     }
     return { failures, replaced };
@@ -278,6 +309,17 @@ class Dev implements DevServer {
   #show(path: string): string {
     return relative(process.cwd(), path) || path;
   }
+}
+
+/** A digest of the content of every input file of `spec` (a missing file counts as empty). */
+async function inputsDigest(spec: ComponentSpec): Promise<string> {
+  const hash = new Bun.CryptoHasher("sha256");
+  for (const path of inputsOf(spec)) {
+    hash.update(`${path}\0`);
+    const file = Bun.file(path);
+    if (await file.exists()) hash.update(await file.bytes());
+  }
+  return hash.digest("hex");
 }
 
 function requestLine(line: RequestLine): string {

@@ -21,7 +21,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { requestLog?: boolean } = {}): Promise<Harness> {
+/** `from`: the project directory to copy (default: the examples). */
+export async function startHarness(
+  options: { requestLog?: boolean; from?: string } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), "vimana-dev-test-"));
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
@@ -31,7 +34,7 @@ export async function startHarness(options: { requestLog?: boolean } = {}): Prom
   };
   let server: DevServer | undefined;
   try {
-    await cp(examples, join(dir, "project"), {
+    await cp(options.from ?? examples, join(dir, "project"), {
       recursive: true,
       filter: (source) => !source.includes("node_modules"),
     });
