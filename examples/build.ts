@@ -1,6 +1,13 @@
-import { mkdir } from "node:fs/promises";
-import { relative } from "node:path";
-import { buildComponentCached, cToolchain, installCommand, missing } from "../src/build/index.ts";
+import { mkdir, rename } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import {
+  buildComponentCached,
+  type ComponentSource,
+  cToolchain,
+  inputFiles,
+  installCommand,
+  missing,
+} from "../src/build/index.ts";
 import { encodeMetadata } from "../src/metadata/index.ts";
 import {
   builtPath,
@@ -57,7 +64,7 @@ async function buildOne(
   }
   const start = performance.now();
   try {
-    const { rebuilt } = await buildComponentCached(example, builtPath(example));
+    const { rebuilt } = await buildComponentCached(await snapshot(example), builtPath(example));
     await Bun.write(metadataPath(example), encodeMetadata(example.metadata));
     const ms = Math.round(performance.now() - start);
     return { example, outcome: rebuilt ? "built" : "up-to-date", ms };
@@ -68,6 +75,29 @@ async function buildOne(
       error: error instanceof Error ? error : new Error(String(error)),
     };
   }
+}
+
+/**
+ * The example's inputs copied to `build/examples/sources/<name>/` (same relative paths, so the
+ * build cache still recognises them), and the spec pointing there: the build reads the copy, so
+ * editing `examples/` while tests build breaks nothing. Each file is read once, written whole.
+ */
+async function snapshot(example: ExampleComponent): Promise<ComponentSource> {
+  const root = join(examplesOutDir, "sources", example.name);
+  const copy = (path: string) => join(root, relative(import.meta.dir, path));
+  for (const path of inputFiles(example)) {
+    const target = copy(path);
+    await mkdir(dirname(target), { recursive: true });
+    await Bun.write(`${target}.partial`, await Bun.file(path).bytes());
+    await rename(`${target}.partial`, target);
+  }
+  return {
+    language: example.language,
+    sources: example.sources.map(copy),
+    ...(example.headers && { headers: example.headers.map(copy) }),
+    witPath: copy(example.witPath),
+    world: example.world,
+  };
 }
 
 /** One line per result, for people. */
