@@ -9,7 +9,7 @@ import { ensureBinaries } from "../../../scripts/kubernetes/index.ts";
 export interface ApiServer {
   kubeconfig: string;
   server: string;
-  /** Stops kube-apiserver only (etcd keeps the data). */
+  /** Kills kube-apiserver only (etcd keeps the data), as a crash would. */
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port. */
   startApiServer(): Promise<void>;
@@ -104,7 +104,8 @@ export async function startTestApiServer(): Promise<ApiServer> {
     await waitHealthy(`${server}/readyz`, token, "kube-apiserver", api, apiLog);
   };
   const stopApiServer = async () => {
-    api?.kill("SIGTERM");
+    // SIGTERM starts a graceful shutdown that waits up to a minute for open watches to end.
+    api?.kill("SIGKILL");
     await api?.exited;
     untrackApi();
     api = undefined;

@@ -14,7 +14,9 @@ export interface InProcessOperator {
 export function captureLogger(lines: string[]): Logger {
   const add = (level: string) => (message: string) => {
     lines.push(`${level} ${message}`);
-    if (process.env.VIMANA_OPERATOR_TEST_LOG) process.stderr.write(`${level} ${message}\n`);
+    if (process.env.VIMANA_OPERATOR_TEST_LOG) {
+      process.stderr.write(`${new Date().toISOString()} ${level} ${message}\n`);
+    }
   };
   return { info: add("INFO"), warn: add("WARN"), error: add("ERROR") };
 }
