@@ -6,6 +6,14 @@ export { sha256Digest } from "./digest.ts";
 export { OciError } from "./errors.ts";
 export { buildVimanaImage, type VimanaImage } from "./image-format.ts";
 export {
+  buildPlainImage,
+  type ImageFile,
+  type PlainImage,
+  type PushPlainImageOptions,
+  pushPlainImage,
+  type RunConfig,
+} from "./plain-image.ts";
+export {
   type PulledVimanaImage,
   type PullOptions,
   pullChangedVimanaImage,

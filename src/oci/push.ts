@@ -60,7 +60,8 @@ export async function pushVimanaImage(options: PushOptions): Promise<VimanaImage
   }
 }
 
-async function uploadBlob(
+/** One blob by a monolithic POST-then-PUT upload; resolves its digest. */
+export async function uploadBlob(
   client: RegistryClient,
   repository: string,
   blob: Uint8Array,
@@ -98,11 +99,12 @@ async function uploadBlob(
   return digest;
 }
 
-async function putManifest(
+/** Puts an OCI image manifest under `tag` and checks the digest the registry stored. */
+export async function putManifest(
   client: RegistryClient,
   repository: string,
   tag: string,
-  image: VimanaImage,
+  image: Pick<VimanaImage, "manifest" | "digest">,
 ): Promise<void> {
   const url = client.url(`${repository}/manifests/${tag}`);
   const answer = await client.request("PUT", url, {

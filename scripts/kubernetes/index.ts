@@ -1,0 +1,11 @@
+// The upstream binaries the local cluster runs: pinned versions and the cached builder.
+export {
+  type BinaryName,
+  type BinaryPaths,
+  binaryPaths,
+  type EnsureOptions,
+  ensureBinaries,
+  kubernetesBinaryNames,
+  vimanaCacheDir,
+} from "./binaries.ts";
+export { criToolsVersion, etcdVersion, kubernetesVersion } from "./versions.ts";

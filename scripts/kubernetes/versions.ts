@@ -1,0 +1,9 @@
+// The one place for the versions of the upstream binaries the local cluster runs. Changing a
+// version here makes the builder put the new binaries in a new cache directory.
+
+/** kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl. */
+export const kubernetesVersion = "v1.34.4";
+/** etcd, the one the kube-apiserver of `kubernetesVersion` is tested with (3.6 line). */
+export const etcdVersion = "v3.6.16";
+/** cri-tools (crictl), released in step with Kubernetes minors. */
+export const criToolsVersion = "v1.34.0";

@@ -1,0 +1,7 @@
+// Kubernetes fixtures shared by every suite that needs an API server or a whole node.
+export {
+  type ApiServerFixture,
+  type ApiServerFixtureOptions,
+  startApiServer,
+} from "./api-server.ts";
+export { killKubernetesFixturesSync, stopKubernetesFixtures } from "./live.ts";
