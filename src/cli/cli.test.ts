@@ -130,3 +130,73 @@ describe("vimana compile", () => {
     expect(run.stdout.toString()).toStartWith("foo.bar: 1 service, 1 method");
   });
 });
+
+describe("messages (issue #18)", () => {
+  test("--version reports package.json's version", async () => {
+    const { version } = (await Bun.file(join(repo, "package.json")).json()) as { version: string };
+    expect(await vimana("--version")).toEqual({ code: 0, out: `vimana ${version}`, err: "" });
+  });
+
+  test("an unknown command or flag names the closest", async () => {
+    const command = await vimana("biuld");
+    expect(command.code).toBe(2);
+    expect(command.err).toStartWith('vimana: unknown command "biuld" (did you mean build?)');
+    const flag = await vimana("dev", "--prot", "9000");
+    expect(flag.code).toBe(2);
+    expect(flag.err).toStartWith("vimana dev: Unknown option '--prot' (did you mean --port?)");
+    const compile = await vimana("compile", "a.proto", "--out", "x", "--typed-erors");
+    expect(compile.err).toContain("(did you mean --typed-errors?)");
+  });
+
+  test("a port in use suggests --port", async () => {
+    const blocker = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const { code, err } = await vimana(
+        "dev",
+        join(repo, "examples"),
+        "--once",
+        "--port",
+        String(blocker.port),
+      );
+      expect(code).toBe(1);
+      expect(err).toContain(`cannot listen on 127.0.0.1:${blocker.port}: `);
+      expect(err).toContain(
+        "(another process is listening there: choose another port with --port, or --port 0 for a free one)",
+      );
+    } finally {
+      blocker.stop(true);
+    }
+  });
+
+  test("new refuses bad names, languages and a non-empty directory", async () => {
+    expect((await vimana("new")).err).toContain("name the project: vimana new NAME");
+    expect((await vimana("new", join(scratch, "Bad_Name"))).err).toContain(
+      "the project's name is its Server's id",
+    );
+    expect((await vimana("new", join(scratch, "x"), "--lang", "rust")).err).toContain(
+      '--lang must be js, c or wat, not "rust"',
+    );
+    expect(
+      (await vimana("new", join(scratch, "y"), "--lang", "wat", "--proto", "a.proto")).err,
+    ).toContain("--proto works with --lang js");
+    await Bun.write(join(scratch, "taken", "file"), "x");
+    const taken = await vimana("new", join(scratch, "taken"));
+    expect(taken.code).toBe(1);
+    expect(taken.err).toBe(
+      `${join(scratch, "taken")} exists and is not empty: choose another NAME`,
+    );
+  });
+
+  test("new --proto: the user's service, each method failing UNIMPLEMENTED until written", async () => {
+    const dir = join(scratch, "own");
+    const made = await vimana("new", dir, "--proto", join(adderDir, "adder.proto"));
+    expect(made.err).toBe("");
+    expect(made.code).toBe(0);
+    const js = await Bun.file(join(dir, "adder.js")).text();
+    expect(js).toContain("export function addFloats(ctx, request) {");
+    expect(js).toContain(
+      'throw { code: "unimplemented", message: "foo.bar.AdderService/AddFloats is not implemented yet" };',
+    );
+    expect(await Bun.file(join(dir, "vimana.yaml")).text()).toContain("    - foo.bar.AdderService");
+  });
+});

@@ -230,7 +230,8 @@ class Dev implements DevServer {
     timings.swap += performance.now() - swapStart;
     // The new table is in place: no call can pick these any more, and those they hold finish.
     for (const old of retiring) void old.retire();
-    if (projectApplied) this.#watcher?.add(this.#watchedPaths());
+    // New inputs (a version added, a `.proto` that now imports another) are watched from now on.
+    this.#watcher?.add(this.#watchedPaths());
     const rebuilt = stale.length - failures.length;
     if (rebuilt > 0 || projectApplied) {
       const versions = stale.filter((s) => this.#built.get(componentKey(s)) === JSON.stringify(s));

@@ -93,6 +93,33 @@ describe("the watcher", () => {
     expect((await divide()).quotient).toBe(7);
   });
 
+  test("a .proto's imports are watched", async () => {
+    const dir = await newProject("imports", "wat");
+    await Bun.write(
+      join(dir, "extra.proto"),
+      'syntax = "proto3";\npackage imports;\nmessage Extra {}\n',
+    );
+    const proto = join(dir, "calculator.proto");
+    await Bun.write(
+      proto,
+      (await Bun.file(proto).text()).replace(
+        "package imports;",
+        'package imports;\n\nimport "extra.proto";',
+      ),
+    );
+    const h = await startHarness({ from: dir });
+    harness = h;
+    const before = h.lines.length;
+    await h.edit("extra.proto", (text) =>
+      text.replace("message Extra {}", "message Extra {\n  int32 x = 1;\n}"),
+    );
+    expect(
+      await h.waitForLine(/^↻ .*extra\.proto: imports@1\.0\.0 swapped in/, before),
+    ).toBeDefined();
+    await h.edit("extra.proto", (text) => text.replace("int32 x = 1;", "int32 x = ;"));
+    expect(await h.waitForLine(/^✗ .*extra\.proto:4:\d+: /, before)).toBeDefined();
+  });
+
   test("calls keep being answered during a JS build; progress lines while it runs", async () => {
     const h = await startHarness({ from: await newProject("greeter", "js") });
     harness = h;
