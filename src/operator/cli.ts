@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { KubeClient } from "./client/index.ts";
 import { staleCrdFiles, writeCrdFiles } from "./crds.ts";
+import { imageCommand } from "./image/index.ts";
 import { manifestsCommand } from "./manifests/index.ts";
 import { defaultLeaseTimings } from "./runtime/leader.ts";
 import { consoleLogger } from "./runtime/log.ts";
@@ -157,6 +158,8 @@ export async function runOperatorCli(args: string[]): Promise<number> {
         return await crds(rest);
       case "manifests":
         return await manifestsCommand(rest);
+      case "image":
+        return await imageCommand(rest);
       case "run":
         return await run(rest);
       default:

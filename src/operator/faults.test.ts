@@ -127,7 +127,7 @@ describe("faults", () => {
         return identity && identity !== first ? identity : undefined;
       });
       const handover = Date.now() - killed;
-      expect(next).toBe(identityOf(follower));
+      expect(next).toBe(identityOf(follower) ?? "");
       // Lease duration 4 s, plus one retry period and the follower's own observation delay.
       expect(handover).toBeLessThan(4_000 + 2 * 1_000 + 1_000);
       await client.create(resourceTypes.component, component("leader", "two"));
