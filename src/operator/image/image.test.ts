@@ -67,7 +67,9 @@ test("pushed, pulled by containerd, and `vimana-operator --help` runs inside as 
 
   const cri = createCriClient(containerd.socket);
   try {
-    const status = (await cri.call(criMethods.ImageStatus, { image: { image: ref } })) as {
+    const status = (await cri.call(criMethods.ImageStatus, {
+      image: { image: ref },
+    })) as unknown as {
       image?: { id: string; username?: string; uid?: { value: string } };
     };
     expect(status.image?.id).toMatch(/^sha256:/);
