@@ -70,6 +70,23 @@ describe("build errors name the file and the position", () => {
     expect((error as Error).message).toContain("add-floats");
   });
 
+  test("a WAT type error points at the function in the .wat, not at a component offset", async () => {
+    const wat = await Bun.file(join(dir, "adder.wat")).text();
+    const wrong = join(dir, "type-error.wat");
+    await Bun.write(
+      wrong,
+      wat.replace(
+        "(f32.add (local.get $x) (local.get $y))",
+        "(i32.add (local.get $x) (local.get $y))",
+      ),
+    );
+    const error = await buildComponent({ ...spec, sources: [wrong] }).catch((e: Error) => e);
+    const line = wat.split("\n").findIndex((l) => l.includes('(func (export "add-floats")')) + 1;
+    expect((error as Error).message).toBe(
+      `${wrong}:${line}:3: I32Add left value type mismatch (in this function)`,
+    );
+  });
+
   test("unknown world", async () => {
     const error = await buildComponent({ ...spec, world: "no-such-world" }).catch((e: Error) => e);
     expect((error as Error).message).toContain("no-such-world");
