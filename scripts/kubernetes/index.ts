@@ -8,4 +8,10 @@ export {
   kubernetesBinaryNames,
   vimanaCacheDir,
 } from "./binaries.ts";
-export { criToolsVersion, etcdVersion, kubernetesVersion } from "./versions.ts";
+export {
+  criToolsVersion,
+  envoyGatewayVersion,
+  etcdVersion,
+  gatewayApiVersion,
+  kubernetesVersion,
+} from "./versions.ts";

@@ -7,3 +7,7 @@ export const kubernetesVersion = "v1.34.4";
 export const etcdVersion = "v3.6.16";
 /** cri-tools (crictl), released in step with Kubernetes minors. */
 export const criToolsVersion = "v1.34.0";
+/** Gateway API CRDs (standard channel) for the operator: what Envoy Gateway's go.mod requires. */
+export const gatewayApiVersion = "v1.6.1";
+/** Envoy Gateway, whose EnvoyProxy CRD the operator writes. */
+export const envoyGatewayVersion = "v1.9.1";

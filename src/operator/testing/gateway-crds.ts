@@ -5,9 +5,11 @@ import { copyFile, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-// Envoy Gateway v1.9.1's go.mod requires sigs.k8s.io/gateway-api v1.6.1.
-export const GATEWAY_API_VERSION = "v1.6.1";
-export const ENVOY_GATEWAY_VERSION = "v1.9.1";
+import {
+  envoyGatewayVersion as ENVOY_GATEWAY_VERSION,
+  gatewayApiVersion as GATEWAY_API_VERSION,
+} from "../../../scripts/kubernetes/index.ts";
+
 const GO = existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : "go";
 
 function moduleDirectory(module: string, version: string): string {
