@@ -24,6 +24,7 @@ export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs = 30_000,
+  intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -34,7 +35,7 @@ export async function waitFor<T>(
     } catch (error) {
       lastError = error;
     }
-    await Bun.sleep(100);
+    await Bun.sleep(intervalMs);
   }
   throw new Error(
     `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ""}`,

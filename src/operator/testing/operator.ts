@@ -45,9 +45,11 @@ export interface OperatorProcess {
 
 const main = join(import.meta.dir, "..", "main.ts");
 
-export function spawnOperator(args: string[]): OperatorProcess {
+/** Runs `src/operator/main.ts` with Bun, or `executable` (a compiled dist/vimana-operator). */
+export function spawnOperator(args: string[], executable?: string): OperatorProcess {
   let output = "";
-  const child = Bun.spawn([process.execPath, main, ...args], {
+  const command = executable ? [executable, ...args] : [process.execPath, main, ...args];
+  const child = Bun.spawn(command, {
     stdout: "pipe",
     stderr: "pipe",
   });
