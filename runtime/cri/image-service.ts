@@ -27,6 +27,7 @@ import {
 } from "./image-names.ts";
 import { answer, appended, type HandlerKit } from "./kit.ts";
 import type * as m from "./messages.ts";
+import type { CallContext } from "./service.ts";
 
 const codec = {
   ImageSpec: criMessage<m.ImageSpec>("ImageSpec"),
@@ -64,20 +65,19 @@ function imageRecord(stored: StoredImage): m.Image {
 
 export function registerImageHandlers(kit: HandlerKit): void {
   const { images, log } = kit.options;
-  const forward = (name: string, bytes: Buffer, call: Parameters<HandlerKit["forward"]>[2]) =>
+  const forward = (name: string, bytes: Buffer, call: CallContext) =>
     kit.forward(name, bytes, call, "ImageService");
 
   /** The image a request flagged with Vimana's handler (or with no ImageSpec) names. */
   const flaggedImage = (spec: m.ImageSpec | null): VimanaImageName => {
     const text = spec?.image ?? "";
-    const name = vimanaImageName(text);
-    if (name !== undefined) return name;
     try {
-      parseImageReference(text);
+      return parseImageReference(text);
     } catch (error) {
-      return kit.failed(internal(messageOf(error), error));
+      const byId = vimanaImageName(text);
+      // Neither a reference nor an ID: the reference parser's message says what is wrong.
+      return byId ?? kit.failed(internal(messageOf(error), error));
     }
-    return kit.failed(internal(`Invalid image ID: "${text}"`));
   };
   const flagged = (spec: m.ImageSpec | null) =>
     spec === null || spec.runtime_handler === RUNTIME_HANDLER;
