@@ -126,7 +126,15 @@ describe("the watcher", () => {
     const hello = () => call(h.server.port, "/greeter.Greeter/SayHello", { name: "Ada" });
     expect(await hello()).toEqual({ message: "Hello, Ada!" });
     const before = h.lines.length;
-    await h.edit("greeter.js", (js) => js.replace("Hello, ", "Hi, "));
+    await h.edit("greeter.js", (js) =>
+      js
+        .replace("Hello, ", "Hi, ")
+        .replace(
+          '  if (request.name === "") {',
+          '  if (request.name === "boom") explode(request.name);\n  if (request.name === "") {',
+        )
+        .concat('function explode(name) {\n  throw new Error("cannot greet " + name);\n}\n'),
+    );
     // A YAML typo saved while the build runs is reported at once, not after the build.
     await h.edit("vimana.yaml", (yaml) => yaml.replace("versionWeights:", "versionWieghts:"));
     expect(
@@ -149,6 +157,19 @@ describe("the watcher", () => {
     expect(building.length).toBeGreaterThanOrEqual(1);
     // A build of seconds on the server's own thread would have let a handful of calls through.
     expect(old).toBeGreaterThan(20);
+    // An exception stays INTERNAL for the client; the log shows it with the user's frames first.
+    const boom = await fetch(`http://127.0.0.1:${h.server.port}/greeter.Greeter/SayHello`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "boom" }),
+    });
+    expect(boom.status).toBe(500);
+    expect(await boom.json()).toEqual({ code: "INTERNAL", message: "Function invocation error" });
+    const uncaught = await h.waitForLine(/stderr: Uncaught Error: cannot greet boom$/, before);
+    const next = h.lines.slice(h.lines.indexOf(uncaught) + 1, h.lines.indexOf(uncaught) + 3);
+    const source = join(h.dir, "greeter.js");
+    expect(next[0]).toMatch(new RegExp(`stderr:\\s+at explode@${source}:\\d+:\\d+$`));
+    expect(next[1]).toMatch(new RegExp(`stderr:\\s+at sayHello@${source}:\\d+:\\d+$`));
     const fixed = h.lines.length;
     await h.edit("vimana.yaml", (yaml) => yaml.replace("versionWieghts:", "versionWeights:"));
     await h.waitForLine(/^✓ .*vimana\.yaml: valid again/, fixed);
