@@ -6,7 +6,10 @@ import { buildWatComponent } from "./wat.ts";
 /** A component to build from source files. */
 export interface ComponentSource extends WorldRef {
   language: "wat" | "c" | "js";
-  /** Files compiled into the module (WAT and JS: exactly one, the module itself). */
+  /**
+   * Files compiled into the module (WAT and JS: exactly one, the module itself); for C, `.c`
+   * files and object files linked as they are (wit-bindgen's component-type object).
+   */
   sources: string[];
   /**
    * Other files the build reads, such as C headers or modules a JS source imports: they count as
