@@ -2,7 +2,7 @@
 // every case of ref §7.4 on the objects the API server stores, the fixes, schema validation.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Component, Condition, Domain, KubeObject, Server, Vimana } from "./api/index.ts";
-import { ApiError, type KubeClient, resourceTypes } from "./client/index.ts";
+import { ApiError, isConflict, type KubeClient, resourceTypes } from "./client/index.ts";
 import { upsert } from "./controllers/apply.ts";
 import { type OperatorEnv, startOperatorEnv } from "./testing/env.ts";
 import { createNamespace, waitFor } from "./testing/install.ts";
@@ -79,6 +79,23 @@ async function available(
       ? conditions
       : undefined;
   });
+}
+
+/** A client's read-modify-write: the operator writes status meanwhile, so a 409 means read again. */
+async function modify<T extends KubeObject>(
+  type: (typeof resourceTypes)[keyof typeof resourceTypes],
+  namespace: string,
+  name: string,
+  change: (live: T) => T,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.update(type, change(await client.get<T>(type, namespace, name)));
+      return;
+    } catch (error) {
+      if (!isConflict(error) || attempt === 10) throw error;
+    }
+  }
 }
 
 async function getObject<T = KubeObject & { spec: Record<string, unknown> }>(
@@ -167,12 +184,16 @@ describe("Component (ref §7.4)", () => {
       await client.list<KubeObject & { spec: { replicas: number } }>(resourceTypes.deployment, ns)
     ).items;
     if (!live) throw new Error("no Deployment");
-    await client.update(resourceTypes.deployment, { ...live, spec: { ...live.spec, replicas: 3 } });
-    const current = await client.get<Component>(resourceTypes.component, ns, "c");
-    await client.update(resourceTypes.component, {
+    await modify<KubeObject & { spec: { replicas: number } }>(
+      resourceTypes.deployment,
+      ns,
+      live.metadata.name,
+      (d) => ({ ...d, spec: { ...d.spec, replicas: 3 } }),
+    );
+    await modify<Component>(resourceTypes.component, ns, "c", (current) => ({
       ...current,
       spec: { ...current.spec, image: "r/a:2" },
-    });
+    }));
     const updated = await waitFor("the Deployment's image to follow the Component", async () => {
       const d = await client.get<KubeObject & { spec: Json }>(
         resourceTypes.deployment,
@@ -367,11 +388,10 @@ describe("Domain (ref §7.4)", () => {
       );
       return r.spec.rules?.length === 1 ? r : undefined;
     });
-    const live = await client.get<Server>(resourceTypes.server, ns, "s");
-    await client.update(resourceTypes.server, {
+    await modify<Server>(resourceTypes.server, ns, "s", (live) => ({
       ...live,
       spec: { ...live.spec, versionWeights: { "1.0.0": 1, "1.1.0": 9 } },
-    });
+    }));
     const route = await waitFor("the new version's backend", async () => {
       const r = await client.get<KubeObject & { spec: Json }>(
         resourceTypes.grpcRoute,
@@ -592,15 +612,15 @@ describe("validation by the API server, with the schema's messages", () => {
 
   test("changed id", async () => {
     const ns = await freshNamespace();
-    const created = await client.create<Domain>(
+    await client.create<Domain>(
       resourceTypes.domain,
       domain(ns, "d", { id: DOMAIN_ID, vimana: "v" }),
     );
     const message = await rejection(() =>
-      client.update(resourceTypes.domain, {
-        ...created,
-        spec: { ...created.spec, id: "ffffffffffffffffffffffffffffffff" },
-      }),
+      modify<Domain>(resourceTypes.domain, ns, "d", (live) => ({
+        ...live,
+        spec: { ...live.spec, id: "ffffffffffffffffffffffffffffffff" },
+      })),
     );
     expect(message).toContain("id is immutable");
   });
@@ -620,16 +640,18 @@ describe("runtime", () => {
       spec: { ...desired.spec, selector: { a: "0" } },
     });
     let interfered = 0;
-    const stored = await upsert(client, resourceTypes.service, desired, async (live) => {
-      if (interfered++ === 0) {
-        // Someone else writes between our read and our write: our update gets 409 Conflict.
-        const concurrent = {
-          ...live,
-          metadata: { ...live.metadata, annotations: { by: "someone-else" } },
-        };
-        await client.update(resourceTypes.service, concurrent);
-      }
-      return desired;
+    const stored = await upsert(client, resourceTypes.service, desired, {
+      fromLive: async (live) => {
+        if (interfered++ === 0) {
+          // Someone else writes between our read and our write: our update gets 409 Conflict.
+          const concurrent = {
+            ...live,
+            metadata: { ...live.metadata, annotations: { by: "someone-else" } },
+          };
+          await client.update(resourceTypes.service, concurrent);
+        }
+        return desired;
+      },
     });
     expect(interfered).toBe(2);
     expect(stored.metadata.annotations).toEqual({ by: "someone-else" });

@@ -59,17 +59,31 @@ function checkController(live: KubeObject, owner: OwnerReference | undefined): v
  * Makes the object match `desired` (or what `fromLive` derives from the live object, for fields
  * that must be kept, like a Deployment's replicas). Returns the stored object.
  */
+export interface UpsertOptions {
+  /** Derives the wanted object from the live one (fields that must be kept). */
+  fromLive?: (live: KubeObject) => KubeObject | Promise<KubeObject>;
+  /**
+   * The informer's copy, tried first to spare a GET: a stale copy only costs a 409 or an
+   * AlreadyExists, after which the object is read from the API server.
+   */
+  cached?: (namespace: string | undefined, name: string) => KubeObject | undefined;
+}
+
 export async function upsert(
   client: KubeClient,
   type: ResourceType,
   desired: KubeObject,
-  fromLive: (live: KubeObject) => KubeObject | Promise<KubeObject> = () => desired,
+  options: UpsertOptions = {},
 ): Promise<KubeObject> {
   const { namespace, name } = desired.metadata;
+  const fromLive = options.fromLive ?? (() => desired);
   const owner = desired.metadata.ownerReferences?.find((ref) => ref.controller);
   let lastConflict: unknown;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const live = await getOrUndefined(client, type, namespace, name);
+    const live =
+      attempt === 0 && options.cached
+        ? options.cached(namespace, name)
+        : await getOrUndefined(client, type, namespace, name);
     if (!live) {
       try {
         return await client.create(type, desired);

@@ -1,6 +1,6 @@
 // What every controller reconciles with: the API client, the shared caches of the four kinds,
 // the event recorder and the log.
-import type { Component, Domain, Server, Vimana } from "../api/index.ts";
+import type { Component, Domain, KubeObject, Server, Vimana } from "../api/index.ts";
 import type { KubeClient } from "../client/index.ts";
 import type { Informer } from "../runtime/informer.ts";
 import type { Logger } from "../runtime/log.ts";
@@ -11,6 +11,10 @@ export interface Caches {
   domain: Informer<Domain>;
   server: Informer<Server>;
   component: Informer<Component>;
+  deployment: Informer<KubeObject>;
+  service: Informer<KubeObject>;
+  gateway: Informer<KubeObject>;
+  grpcRoute: Informer<KubeObject>;
 }
 
 export interface ControllerContext {

@@ -3,7 +3,7 @@
 import { LABEL_DOMAIN } from "../../names/index.ts";
 import type { Domain, Server } from "../api/index.ts";
 import { resourceTypes } from "../client/index.ts";
-import { getOrUndefined, OwnershipError, upsert } from "./apply.ts";
+import { OwnershipError, upsert } from "./apply.ts";
 import type { ControllerContext, Reconciler } from "./context.ts";
 import { grpcRoute, serviceConflicts } from "./desired.ts";
 import { StatusWriter } from "./status.ts";
@@ -20,7 +20,7 @@ export function domainReconciler(context: ControllerContext): Reconciler {
   return {
     name: "domain",
     async reconcile(namespace, name) {
-      const domain = await getOrUndefined<Domain>(client, resourceTypes.domain, namespace, name);
+      const domain = caches.domain.get(namespace, name);
       if (!domain || domain.metadata.deletionTimestamp) return;
       const status = new StatusWriter(context, resourceTypes.domain, domain);
       await status.starting();
@@ -35,7 +35,10 @@ export function domainReconciler(context: ControllerContext): Reconciler {
       }
       await status.step(
         (error) => (error instanceof OwnershipError ? "GRPCRouteOwner" : "GRPCRouteUpsert"),
-        () => upsert(client, resourceTypes.grpcRoute, grpcRoute(status.object, servers)),
+        () =>
+          upsert(client, resourceTypes.grpcRoute, grpcRoute(status.object, servers), {
+            cached: (ns, n) => caches.grpcRoute.get(ns, n),
+          }),
       );
       await status.succeeded("domain");
     },

@@ -3,7 +3,6 @@
 import { LABEL_DOMAIN } from "../../names/index.ts";
 import type { Server } from "../api/index.ts";
 import { resourceTypes } from "../client/index.ts";
-import { getOrUndefined } from "./apply.ts";
 import type { ControllerContext, Reconciler } from "./context.ts";
 import { StatusWriter } from "./status.ts";
 
@@ -12,11 +11,11 @@ export function serverDomainId(server: Server): string {
 }
 
 export function serverReconciler(context: ControllerContext): Reconciler {
-  const { client, caches } = context;
+  const { caches } = context;
   return {
     name: "server",
     async reconcile(namespace, name) {
-      const server = await getOrUndefined<Server>(client, resourceTypes.server, namespace, name);
+      const server = caches.server.get(namespace, name);
       if (!server || server.metadata.deletionTimestamp) return;
       const status = new StatusWriter(context, resourceTypes.server, server);
       await status.starting();

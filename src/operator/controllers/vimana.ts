@@ -1,9 +1,8 @@
 // Vimana → RuntimeClass, GatewayClass, the shared EnvoyProxy and the Gateway `<name>-gateway`
 // with one HTTPS listener per hostname of every Domain in the namespace (ref §7.2).
 import { gatewayName } from "../../names/index.ts";
-import type { Vimana } from "../api/index.ts";
 import { resourceTypes } from "../client/index.ts";
-import { deleteIfPresent, ensureExists, getOrUndefined, OwnershipError, upsert } from "./apply.ts";
+import { deleteIfPresent, ensureExists, OwnershipError, upsert } from "./apply.ts";
 import type { ControllerContext, Reconciler } from "./context.ts";
 import { envoyProxy, gateway, gatewayClass, runtimeClass } from "./desired.ts";
 import { StatusWriter } from "./status.ts";
@@ -13,7 +12,7 @@ export function vimanaReconciler(context: ControllerContext): Reconciler {
   return {
     name: "vimana",
     async reconcile(namespace, name) {
-      const vimana = await getOrUndefined<Vimana>(client, resourceTypes.vimana, namespace, name);
+      const vimana = caches.vimana.get(namespace, name);
       if (!vimana || vimana.metadata.deletionTimestamp) return;
       const status = new StatusWriter(context, resourceTypes.vimana, vimana);
       await status.starting();
@@ -38,7 +37,10 @@ export function vimanaReconciler(context: ControllerContext): Reconciler {
       }
       await status.step(
         (error) => (error instanceof OwnershipError ? "GatewayOwner" : "GatewayUpsert"),
-        () => upsert(client, resourceTypes.gateway, gateway(status.object, domains)),
+        () =>
+          upsert(client, resourceTypes.gateway, gateway(status.object, domains), {
+            cached: (ns, n) => caches.gateway.get(ns, n),
+          }),
       );
       await status.succeeded("vimana");
     },

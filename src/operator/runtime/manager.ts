@@ -50,8 +50,6 @@ export function startManager(options: ManagerOptions): Manager {
     domain: new Informer<Domain>(client, resourceTypes.domain, log),
     server: new Informer<Server>(client, resourceTypes.server, log),
     component: new Informer<Component>(client, resourceTypes.component, log),
-  };
-  const owned = {
     deployment: new Informer<KubeObject>(client, resourceTypes.deployment, log),
     service: new Informer<KubeObject>(client, resourceTypes.service, log),
     gateway: new Informer<KubeObject>(client, resourceTypes.gateway, log),
@@ -80,10 +78,10 @@ export function startManager(options: ManagerOptions): Manager {
   caches.domain.onChange(own(domain));
   caches.server.onChange(own(server));
   caches.component.onChange(own(component));
-  owned.gateway.onChange(byOwner(vimana, "Vimana"));
-  owned.grpcRoute.onChange(byOwner(domain, "Domain"));
-  owned.deployment.onChange(byOwner(component, "Component"));
-  owned.service.onChange(byOwner(component, "Component"));
+  caches.gateway.onChange(byOwner(vimana, "Vimana"));
+  caches.grpcRoute.onChange(byOwner(domain, "Domain"));
+  caches.deployment.onChange(byOwner(component, "Component"));
+  caches.service.onChange(byOwner(component, "Component"));
   // A Domain change reaches the one Vimana of its namespace.
   caches.domain.onChange((object) => {
     const namespace = object.metadata.namespace;
@@ -118,7 +116,15 @@ export function startManager(options: ManagerOptions): Manager {
     [caches.server, server],
     [caches.component, component],
   ] as never;
-  const required = [...Object.values(caches), owned.deployment, owned.service];
+  // Gateway API kinds may not be installed yet: the controllers start without those caches.
+  const required = [
+    caches.vimana,
+    caches.domain,
+    caches.server,
+    caches.component,
+    caches.deployment,
+    caches.service,
+  ] as Informer<KubeObject>[];
   const endpoints = serveEndpoints({
     healthAddress: options.healthAddress,
     metricsAddress: options.metricsAddress,
@@ -126,9 +132,7 @@ export function startManager(options: ManagerOptions): Manager {
     metrics,
   });
   const informersDone = Promise.all(
-    [...Object.values(caches), ...Object.values(owned)].map((informer) =>
-      (informer as Informer<KubeObject>).run(signal),
-    ),
+    Object.values(caches).map((informer) => (informer as Informer<KubeObject>).run(signal)),
   );
 
   const run = async (): Promise<"stopped" | "lost"> => {
