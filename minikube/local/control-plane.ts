@@ -105,6 +105,8 @@ export async function startControlPlane(
     `--client-ca-file=${pki.caCert}`,
     `--kubelet-client-certificate=${pki.cert("admin")}`,
     `--kubelet-client-key=${pki.key("admin")}`,
+    // The node's name resolves nowhere; its InternalIP is where kubelet listens.
+    "--kubelet-preferred-address-types=InternalIP",
     `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
     "--service-account-issuer=https://kubernetes.default.svc",

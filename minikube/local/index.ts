@@ -1,5 +1,14 @@
 // The local cluster: upstream Kubernetes as host processes (as Kubernetes' own
 // hack/local-up-cluster.sh runs it), kubelet → vimanad → containerd, state under one directory.
 export { type ApiServerOptions, type LocalApiServer, startLocalApiServer } from "./api-server.ts";
+export {
+  type ClusterOptions,
+  type ClusterState,
+  type LocalCluster,
+  RUNTIME_CLASS,
+  readClusterState,
+  startLocalCluster,
+  stopLocalCluster,
+} from "./cluster.ts";
 export type { ControlPlane, FeatureGates } from "./control-plane.ts";
 export { killAllSync } from "./teardown.ts";

@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { killProcessSync, recordedProcesses, stopProcess } from "./processes.ts";
 
 // Consumers first, so nothing restarts or recreates what is being stopped.
@@ -54,7 +55,31 @@ function strays(stateDir: string): number[] {
       // Exited meanwhile.
     }
   }
-  return found;
+  return withDescendants(found);
+}
+
+/** `pids` and every process below them (a shim's containers do not name the state dir). */
+function withDescendants(pids: readonly number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(parent, [...(children.get(parent) ?? []), pid]);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  const all = new Set<number>();
+  const visit = (pid: number) => {
+    if (all.has(pid)) return;
+    all.add(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  for (const pid of pids) visit(pid);
+  return [...all];
 }
 
 /** Mount points at or under `stateDir`, deepest first. */
@@ -82,8 +107,22 @@ function killStrays(stateDir: string): void {
   }
 }
 
-/** Extra cleanup a cluster registers in its state (e.g. deleting its bridge). */
-export type Cleanup = (stateDir: string) => void;
+/**
+ * Network links the cluster made (the bridge of ordinary pods, the dummy interface of Vimana
+ * pods), one name a line in `<state>/links`, written before each link exists.
+ */
+export function linksFile(stateDir: string): string {
+  return join(stateDir, "links");
+}
+
+function deleteLinks(stateDir: string): void {
+  const file = linksFile(stateDir);
+  if (!existsSync(file)) return;
+  for (const name of readFileSync(file, "utf8").split("\n").filter(Boolean)) {
+    spawnSync("ip", ["link", "delete", name], { stdio: "ignore" });
+  }
+  rmSync(file, { force: true });
+}
 
 /**
  * Stops every recorded process (SIGTERM, then SIGKILL), kills what they left running, unmounts
@@ -94,7 +133,6 @@ export async function stopAll(
   options: {
     remove: boolean;
     beforeContainerd?: () => Promise<void>;
-    cleanups?: readonly Cleanup[];
   },
 ): Promise<void> {
   if (!existsSync(stateDir)) return;
@@ -103,17 +141,17 @@ export async function stopAll(
     await stopProcess(stateDir, name);
   }
   killStrays(stateDir);
-  for (const cleanup of options.cleanups ?? []) cleanup(stateDir);
+  deleteLinks(stateDir);
   unmountAll(stateDir);
   if (options.remove) await rm(stateDir, { recursive: true, force: true });
 }
 
 /** The same, synchronously and without grace: for exit handlers. */
-export function killAllSync(stateDir: string, cleanups: readonly Cleanup[] = []): void {
+export function killAllSync(stateDir: string): void {
   if (!existsSync(stateDir)) return;
   for (const name of ordered(stateDir)) killProcessSync(stateDir, name);
   killStrays(stateDir);
-  for (const cleanup of cleanups) cleanup(stateDir);
+  deleteLinks(stateDir);
   unmountAll(stateDir);
   try {
     rmSync(stateDir, { recursive: true, force: true });

@@ -4,4 +4,6 @@ export {
   type ApiServerFixtureOptions,
   startApiServer,
 } from "./api-server.ts";
+export { type ClusterFixture, type ClusterFixtureOptions, startCluster } from "./cluster.ts";
+export { runKubectl } from "./kubectl.ts";
 export { killKubernetesFixturesSync, stopKubernetesFixtures } from "./live.ts";
