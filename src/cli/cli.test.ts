@@ -178,7 +178,7 @@ describe("messages (issue #18)", () => {
     );
     expect(
       (await vimana("new", join(scratch, "y"), "--lang", "wat", "--proto", "a.proto")).err,
-    ).toContain("--proto works with --lang js");
+    ).toContain("--proto works with --lang js or c");
     await Bun.write(join(scratch, "taken", "file"), "x");
     const taken = await vimana("new", join(scratch, "taken"));
     expect(taken.code).toBe(1);
@@ -198,5 +198,18 @@ describe("messages (issue #18)", () => {
       'throw { code: "unimplemented", message: "foo.bar.AdderService/AddFloats is not implemented yet" };',
     );
     expect(await Bun.file(join(dir, "vimana.yaml")).text()).toContain("    - foo.bar.AdderService");
+  });
+
+  test("new --lang c --proto: stubs against wit-bindgen's header that build", async () => {
+    const dir = join(scratch, "own-c");
+    const made = await vimana("new", dir, "--lang", "c", "--proto", join(adderDir, "adder.proto"));
+    expect(made.code).toBe(0);
+    const c = await Bun.file(join(dir, "adder.c")).text();
+    expect(c).toContain('#include "adder_service.h"');
+    expect(c).toContain("err->code = VIMANA_GRPC_IMPORTS_CODE_UNIMPLEMENTED;");
+    const built = await vimana("build", dir);
+    expect(built.err).toBe("");
+    expect(built.code).toBe(0);
+    expect(await Bun.file(join(dir, "build", "own-c", "component.wasm")).exists()).toBe(true);
   });
 });

@@ -2,8 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { type Compilation, CompileError, compileProtos, formatProblem } from "../compiler/index.ts";
+import { protoImports, worldName } from "../dev/index.ts";
 import { parseServerId } from "../names/index.ts";
 import { type Command, EXIT_FAILURE, strictArgs, UsageError } from "./command.ts";
 import calculatorProto from "./templates/calculator.proto.template" with { type: "text" };
@@ -35,9 +36,9 @@ a .gitignore for build/.
 
 Options:
       --lang LANG   js (default), c or wat
-      --proto FILE  start from your own service instead (js only): FILE is
-                    copied in, and each method gets an export that fails with
-                    UNIMPLEMENTED until you write it
+      --proto FILE  start from your own service instead (js or c): FILE and
+                    the files it imports are copied in, and each method gets a
+                    function that fails with UNIMPLEMENTED until you write it
   -h, --help        show this help`;
 
 export const newCommand: Command = {
@@ -64,9 +65,9 @@ export const newCommand: Command = {
     if (!LANGUAGES.includes(lang)) {
       throw new UsageError(`--lang must be js, c or wat, not ${JSON.stringify(values.lang)}`);
     }
-    if (values.proto !== undefined && lang !== "js") {
+    if (values.proto !== undefined && lang === "wat") {
       throw new UsageError(
-        "--proto works with --lang js: the c and wat templates implement their own service",
+        "--proto works with --lang js or c: the wat template implements its own service",
       );
     }
     const dir = resolve(target);
@@ -80,7 +81,7 @@ export const newCommand: Command = {
       files =
         values.proto === undefined
           ? templateFiles(lang, pkg)
-          : await ownProtoFiles(resolve(values.proto));
+          : await ownProtoFiles(resolve(values.proto), lang as "js" | "c");
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
       for (const problem of error.problems) io.err(formatProblem(problem));
@@ -101,6 +102,7 @@ export const newCommand: Command = {
         .replaceAll("LANGUAGE", { js: "JavaScript", c: "C", wat: "WebAssembly text" }[lang])
         .replaceAll("ERRORS", errorsNote[lang]);
     await mkdir(dir, { recursive: true });
+    // Bun.write creates the directories an imported .proto sits in.
     for (const [file, text] of Object.entries(files)) await Bun.write(join(dir, file), text);
     await Bun.write(join(dir, "vimana.yaml"), fill(projectYaml));
     await Bun.write(join(dir, "README.md"), fill(readme));
@@ -133,28 +135,72 @@ function templateFiles(lang: Language, pkg: string): Record<string, string> {
   }
 }
 
-/** The user's `.proto`, and a JS module with one export per method that fails UNIMPLEMENTED. */
-async function ownProtoFiles(proto: string): Promise<Record<string, string>> {
+/**
+ * The user's `.proto` (with the files it imports, at the same relative paths), and an
+ * implementation with one function per method that fails UNIMPLEMENTED until written.
+ */
+async function ownProtoFiles(proto: string, lang: "js" | "c"): Promise<Record<string, string>> {
   const compilation: Compilation = await compileProtos(
     { files: [proto], includeDirs: [dirname(proto)] },
     { typedErrors: true },
   );
+  const files: Record<string, string> = { [basename(proto)]: await Bun.file(proto).text() };
+  const base = basename(proto, ".proto");
+  files[`${base}.${lang}`] =
+    lang === "js" ? jsStubs(compilation, proto) : cStubs(compilation, proto);
+  for (const imported of protoImports(proto)) {
+    files[relative(dirname(proto), imported)] = await Bun.file(imported).text();
+  }
+  return files;
+}
+
+function jsStubs(compilation: Compilation, proto: string): string {
   const stubs = compilation.metadata.services.flatMap((service) =>
     [...service.methods].map(([method, shape]) => {
       const fn = shape.function.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
       return `// ${service.name}/${method}\nexport function ${fn}(ctx, request) {\n  throw { code: "unimplemented", message: "${service.name}/${method} is not implemented yet" };\n}\n`;
     }),
   );
-  const base = basename(proto, ".proto");
-  return {
-    [basename(proto)]: await Bun.file(proto).text(),
-    [`${base}.js`]: [
-      `// Implements ${basename(proto)}: one export per method, called with the call's context and`,
-      "// the request; return the response, or throw { code, message } to fail with that status.",
+  return [
+    `// Implements ${basename(proto)}: one export per method, called with the call's context and`,
+    "// the request; return the response, or throw { code, message } to fail with that status.",
+    "",
+    stubs.join("\n"),
+  ].join("\n");
+}
+
+/** Stubs against the header wit-bindgen generates for the compiled world (docs/components.md). */
+function cStubs(compilation: Compilation, proto: string): string {
+  const world = worldName(compilation.wit);
+  const c = (kebab: string) => kebab.replace(/^%/, "").replaceAll("-", "_");
+  const w = c(world);
+  const exports = compilation.wit.matchAll(
+    /export (%?[a-z0-9-]+): func\(ctx: context, request: (%?[a-z0-9-]+)\) -> result<(%?[a-z0-9-]+), status>;/g,
+  );
+  const stubs = [...exports].map(([, fn, request, response]) =>
+    [
+      `bool exports_${w}_${c(fn as string)}(${w}_context_t *ctx, ${w}_${c(request as string)}_t *request,`,
+      `    ${w}_${c(response as string)}_t *ret, ${w}_status_t *err) {`,
+      `  ${w}_context_free(ctx);`,
+      // wit-bindgen declares a `_free` only for types that own memory (strings, lists).
+      `  (void)request;  // ${w}_${c(request as string)}_free(request) if ${w}.h declares it`,
+      "  err->code = VIMANA_GRPC_IMPORTS_CODE_UNIMPLEMENTED;",
+      `  ${w}_string_dup(&err->message, "${fn} is not implemented yet");`,
+      "  return false;",
+      "}",
       "",
-      stubs.join("\n"),
     ].join("\n"),
-  };
+  );
+  return [
+    `// Implements ${basename(proto)} against ${w}.h, the glue wit-bindgen generates into`,
+    "// build/<component>/bindings/: fill `ret` and return true, or fill `err` and return false.",
+    "// Arguments are yours to free; strings you return are malloc'd (the glue frees them).",
+    "#include <stdlib.h>",
+    "",
+    `#include "${w}.h"`,
+    "",
+    ...stubs,
+  ].join("\n");
 }
 
 /** The first service and method of a `.proto` text, and a sample request, for the README. */

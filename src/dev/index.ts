@@ -2,7 +2,7 @@
 // routed as the cluster routes, with hot reload that swaps versions without dropping a call.
 // docs/dev.md describes the project file and the output.
 
-export { ArtifactBuilder, generatedDir } from "./artifacts.ts";
+export { ArtifactBuilder, generatedDir, protoImports, worldName } from "./artifacts.ts";
 export { DevError, type DevOptions, type DevServer, startDev } from "./dev.ts";
 export { progressTicker } from "./progress.ts";
 export { loadProject, type Project, ProjectError, parseProject } from "./project.ts";
