@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Component, Condition, Domain, KubeObject, Server, Vimana } from "./api/index.ts";
 import { ApiError, isConflict, type KubeClient, resourceTypes } from "./client/index.ts";
 import { upsert } from "./controllers/apply.ts";
+import { operatorManifests } from "./manifests/index.ts";
 import { type OperatorEnv, startOperatorEnv } from "./testing/env.ts";
 import { createNamespace, waitFor } from "./testing/install.ts";
 import { type InProcessOperator, startInProcess } from "./testing/operator.ts";
@@ -623,6 +624,38 @@ describe("validation by the API server, with the schema's messages", () => {
       })),
     );
     expect(message).toContain("id is immutable");
+  });
+});
+
+describe("install manifests", () => {
+  test("the API server accepts every object of `vimana-operator manifests`", async () => {
+    const typeOf: Record<string, (typeof resourceTypes)[keyof typeof resourceTypes]> = {
+      Namespace: resourceTypes.namespace,
+      CustomResourceDefinition: resourceTypes.customResourceDefinition,
+      ServiceAccount: resourceTypes.serviceAccount,
+      ClusterRole: resourceTypes.clusterRole,
+      ClusterRoleBinding: resourceTypes.clusterRoleBinding,
+      Role: resourceTypes.role,
+      RoleBinding: resourceTypes.roleBinding,
+      Deployment: resourceTypes.deployment,
+    };
+    for (const object of operatorManifests()) {
+      const manifest = object as KubeObject;
+      const type = typeOf[manifest.kind];
+      if (!type) throw new Error(`no resource type for ${manifest.kind}`);
+      // The suite installed the CRDs already; they must be the same.
+      if (manifest.kind === "CustomResourceDefinition") {
+        const live = await client.get<KubeObject & { spec: unknown }>(
+          type,
+          undefined,
+          manifest.metadata.name,
+        );
+        expect(live.spec).toMatchObject(manifest.spec as object);
+        continue;
+      }
+      const created = await client.create(type, manifest);
+      expect(created.metadata.uid).toBeTruthy();
+    }
   });
 });
 
