@@ -35,6 +35,27 @@ export const testPrerequisites: readonly Prerequisite[] = [
     provides: "a headless browser (the docs site test)",
     installed: () => existsSync("/usr/bin/chromium"),
   },
+  {
+    debianPackage: "busybox-static",
+    provides: "busybox for the local cluster's test image",
+    // Debian's plain busybox is dynamically linked: useless alone in an image.
+    installed: () =>
+      `${Bun.spawnSync(["dpkg-query", "-W", "-f=${Status}", "busybox-static"]).stdout}`.includes(
+        "install ok installed",
+      ),
+  },
+  {
+    debianPackage: "libc6-dev",
+    provides: "the static C library for the local cluster's pause binary",
+    installed: () =>
+      existsSync("/usr/lib/x86_64-linux-gnu/libc.a") ||
+      existsSync("/usr/lib/aarch64-linux-gnu/libc.a"),
+  },
+  {
+    debianPackage: "gcc",
+    provides: "gcc (the pause binary)",
+    installed: () => Bun.which("gcc") !== null,
+  },
   ...cToolchain,
 ];
 

@@ -2,6 +2,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureGrpcurl } from "./go-tools.ts";
+import { ensureBinaries } from "./kubernetes/index.ts";
 import { ensurePrerequisites, testPrerequisites } from "./prerequisites.ts";
 
 const args = process.argv.slice(2);
@@ -12,7 +13,9 @@ Makes sure the services and compilers the suites use are installed (${testPrereq
     .map((p) => p.debianPackage)
     .join(", ")}):
 when one is missing and this runs as root with apt-get, it installs it; otherwise it prints the
-command to run and stops. Then runs \`bun test\` with the given arguments.`);
+command to run and stops. Builds the upstream Kubernetes binaries the cluster fixtures run when
+they are not cached yet (bun run kube:binaries; needs Go). Then runs \`bun test\` with the
+given arguments.`);
   process.exit(0);
 }
 
@@ -21,6 +24,8 @@ try {
     console.log(`test prerequisites: ${line}`),
   );
   await ensureGrpcurl((line) => console.log(`test prerequisites: ${line}`));
+  // The cluster fixtures' upstream binaries: minutes on a fresh machine, nothing once cached.
+  await ensureBinaries({ log: (line) => console.log(`test prerequisites: ${line}`) });
 } catch (error) {
   console.error(`test prerequisites: ${error instanceof Error ? error.message : error}`);
   process.exit(1);
