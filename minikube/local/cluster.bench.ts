@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { buildVimanad, pushExample } from "../../runtime/tests/vimanad.ts";
 import { runKubectl } from "../../test/kubernetes/index.ts";
-import { type LocalCluster, startLocalCluster } from "./index.ts";
+import { killAllSync, type LocalCluster, startLocalCluster } from "./index.ts";
 
 const CLUSTER_RUNS = Number(process.env.BENCH_CLUSTER_RUNS ?? 3);
 const DEPLOY_RUNS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -31,10 +31,19 @@ console.log(
 
 const startTimes: number[] = [];
 let cluster: LocalCluster | undefined;
+let starting: string | undefined;
+// Interrupted: leave no cluster running.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    for (const dir of [cluster?.stateDir, starting]) if (dir !== undefined) killAllSync(dir);
+    process.exit(130);
+  });
+}
 try {
   for (let run = 1; run <= CLUSTER_RUNS; run++) {
+    starting = freshDir();
     const started = performance.now();
-    const candidate = await startLocalCluster({ stateDir: freshDir(), vimanad });
+    const candidate = await startLocalCluster({ stateDir: starting, vimanad });
     startTimes.push(performance.now() - started);
     console.log(`  cold start ${run}: node Ready in ${seconds(startTimes.at(-1) ?? 0)}`);
     if (run < CLUSTER_RUNS) await candidate.stop();
@@ -82,9 +91,9 @@ spec:
       containers:
         - name: httpd
           image: ${live.busyboxImage}
-          command: ["httpd", "-f", "-p", "8080", "-h", "/tmp"]
+          command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
           ports: [{containerPort: 8080}]
-          readinessProbe: {httpGet: {port: 8080, path: /}, periodSeconds: 1}
+          readinessProbe: {httpGet: {port: 8080, path: /passwd}, periodSeconds: 1}
 `;
 
   async function timeRollout(name: string, yaml: string): Promise<number> {
