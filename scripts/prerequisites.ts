@@ -40,7 +40,7 @@ export const testPrerequisites: readonly Prerequisite[] = [
     provides: "busybox for the local cluster's test image",
     // Debian's plain busybox is dynamically linked: useless alone in an image.
     installed: () =>
-      `${Bun.spawnSync(["dpkg-query", "-W", "-f=${Status}", "busybox-static"]).stdout}`.includes(
+      `${Bun.spawnSync(["dpkg-query", "-W", `-f=\${Status}`, "busybox-static"]).stdout}`.includes(
         "install ok installed",
       ),
   },
