@@ -8,7 +8,9 @@ import { withBuildLock } from "./lock.ts";
 const savedCache = process.env.XDG_CACHE_HOME;
 const dirs: string[] = [];
 afterEach(() => {
-  process.env.XDG_CACHE_HOME = savedCache;
+  // Assigning undefined would store the string "undefined".
+  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = savedCache;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
