@@ -248,6 +248,7 @@ async function kubeletCommand(
       runtimeEndpoint: `unix://${settings.vimanadSocket}`,
       featureGates: settings.featureGates,
       cgroupV2: isCgroupV2(),
+      podLogsDir: join(dir, "pod-logs"),
     }),
   );
   return [

@@ -117,6 +117,8 @@ export interface KubeletSettings {
   readonly runtimeEndpoint: string;
   readonly featureGates: FeatureGates;
   readonly cgroupV2: boolean;
+  /** Where kubelet has containers' logs written (instead of the host's /var/log/pods). */
+  readonly podLogsDir: string;
 }
 
 export function kubeletConfig(settings: KubeletSettings): string {
@@ -139,6 +141,7 @@ authentication:
 authorization:
   mode: Webhook
 containerRuntimeEndpoint: ${q(settings.runtimeEndpoint)}
+podLogsDir: ${q(settings.podLogsDir)}
 # A host that is no dedicated node: swap may be on, cgroups belong to the host (no systemd
 # slices, no QoS hierarchy, no node-allocatable enforcement${settings.cgroupV2 ? "" : " — cgroup v1 here"}).
 failSwapOn: false
