@@ -691,6 +691,48 @@ describe("runtime", () => {
     expect((stored.spec as { selector: unknown }).selector).toEqual({ a: "1" });
   });
 
+  test("a watch from a compacted resourceVersion fails with 410 Gone (the caches then list again)", async () => {
+    const ns = await freshNamespace();
+    const configMaps = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      plural: "configmaps",
+      namespaced: true,
+    };
+    const first = await client.create<KubeObject>(configMaps, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "first", namespace: ns },
+    });
+    // Compacting at the latest revision keeps it: the watch must start two writes back.
+    for (const name of ["second", "third"]) {
+      await client.create(configMaps, {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name, namespace: ns },
+      });
+    }
+    await env.api.compactEtcd();
+    const abort = new AbortController();
+    const error = await client
+      .watch(
+        configMaps,
+        {
+          resourceVersion: first.metadata.resourceVersion ?? "",
+          timeoutSeconds: 5,
+          signal: abort.signal,
+        },
+        () => {},
+      )
+      .then(
+        () => undefined,
+        (e) => e,
+      );
+    abort.abort();
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe(410);
+  });
+
   test("probes and metrics answer", async () => {
     const { healthPort, metricsPort } = operator.manager.endpoints;
     expect(await (await fetch(`http://127.0.0.1:${healthPort}/healthz`)).text()).toBe("ok\n");

@@ -142,7 +142,16 @@ export function startManager(options: ManagerOptions): Manager {
       if (!(await elector.acquire(signal))) return "stopped";
       lost = elector.holdUntilLost(signal);
     }
-    await Promise.all(required.map((informer) => informer.synced));
+    const stopped = new Promise<"stopped">((resolve) => {
+      if (signal.aborted) resolve("stopped");
+      signal.addEventListener("abort", () => resolve("stopped"));
+    });
+    // Stopping before the caches have listed must not wait for them.
+    const synced = Promise.all(required.map((informer) => informer.synced)).then(() => "synced");
+    if ((await Promise.race([synced, stopped])) === "stopped") {
+      await lost;
+      return "stopped";
+    }
     log.info("caches synced; starting controllers");
     const resync = setInterval(() => {
       for (const [informer, controller] of primaries) {
@@ -154,9 +163,7 @@ export function startManager(options: ManagerOptions): Manager {
     const workers = controllers.map((c) => c.run(options.workers));
     const outcome = await Promise.race([
       lost?.then(() => "lost" as const) ?? new Promise<never>(() => {}),
-      new Promise<"stopped">((resolve) =>
-        signal.addEventListener("abort", () => resolve("stopped")),
-      ),
+      stopped,
     ]);
     clearInterval(resync);
     for (const controller of controllers) controller.queue.close();

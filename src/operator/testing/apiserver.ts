@@ -9,6 +9,8 @@ import { ensureBinaries } from "../../../scripts/kubernetes/index.ts";
 export interface ApiServer {
   kubeconfig: string;
   server: string;
+  /** Compacts etcd's history up to now: watches from older resourceVersions get 410 Gone. */
+  compactEtcd(): Promise<void>;
   /** Kills kube-apiserver only (etcd keeps the data), as a crash would. */
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port. */
@@ -97,6 +99,9 @@ export async function startTestApiServer(): Promise<ApiServer> {
         "--service-cluster-ip-range=10.96.0.0/16",
         "--disable-admission-plugins=ServiceAccount",
         "--allow-privileged=true",
+        // ConfigMaps skip the watch cache, so a watch from a compacted resourceVersion reaches
+        // etcd and gets 410 Gone (the cache would replay its state instead); nothing else changes.
+        "--watch-cache-sizes=configmaps#0",
       ],
       { stdout: Bun.file(apiLog), stderr: Bun.file(apiLog) },
     );
@@ -136,9 +141,23 @@ export async function startTestApiServer(): Promise<ApiServer> {
     { stdout: Bun.file(controllerLog), stderr: Bun.file(controllerLog) },
   );
   const untrackControllerManager = track("kube-controller-manager", controllerManager, dir);
+  const compactEtcd = async () => {
+    const etcdUrl = `http://127.0.0.1:${etcdClient}/v3/kv`;
+    const range = await fetch(`${etcdUrl}/range`, {
+      method: "POST",
+      body: JSON.stringify({ key: btoa("/"), range_end: btoa("0"), count_only: true }),
+    });
+    const revision = ((await range.json()) as { header: { revision: string } }).header.revision;
+    const compacted = await fetch(`${etcdUrl}/compaction`, {
+      method: "POST",
+      body: JSON.stringify({ revision, physical: true }),
+    });
+    if (!compacted.ok) throw new Error(`etcd compaction failed: ${await compacted.text()}`);
+  };
   return {
     kubeconfig,
     server,
+    compactEtcd,
     startApiServer,
     stopApiServer,
     async stop() {
