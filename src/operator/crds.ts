@@ -13,8 +13,16 @@ export function expectedCrdFiles(): { path: string; text: string }[] {
   }));
 }
 
+// A compiled executable has its sources in Bun's virtual file system, not on disk.
+function requireCheckout(): void {
+  if (CRD_DIRECTORY.startsWith("/$bunfs")) {
+    throw new Error("crds works in a checkout: run `bun run operator crds` there");
+  }
+}
+
 /** Writes the files; returns the paths that changed. */
 export async function writeCrdFiles(): Promise<string[]> {
+  requireCheckout();
   await mkdir(CRD_DIRECTORY, { recursive: true });
   const changed: string[] = [];
   for (const { path, text } of expectedCrdFiles()) {
@@ -28,6 +36,7 @@ export async function writeCrdFiles(): Promise<string[]> {
 
 /** The paths whose committed text differs from what the definitions produce. */
 export async function staleCrdFiles(): Promise<string[]> {
+  requireCheckout();
   const stale: string[] = [];
   for (const { path, text } of expectedCrdFiles()) {
     if ((await readFile(path, "utf8").catch(() => undefined)) !== text) stale.push(path);
