@@ -159,6 +159,89 @@ for (const [setting, featureGates] of [
 
     if (setting !== "a stock kubelet") return;
 
+    test("an ordinary pod runs beside a Vimana pod, its CRI calls reaching containerd unchanged", async () => {
+      const { kubectl, apply, stack, images } = kube();
+      apply(
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "List",
+          items: [
+            { apiVersion: "v1", kind: "Pod", ...vimanaPod("beside", image) },
+            {
+              apiVersion: "v1",
+              kind: "Pod",
+              metadata: { name: "plain", labels: { app: "plain" } },
+              spec: {
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                terminationGracePeriodSeconds: 1,
+                containers: [
+                  {
+                    name: "sh",
+                    image: images.busybox,
+                    command: ["sh", "-c", "echo hello from busybox; exec sleep 3600"],
+                  },
+                ],
+              },
+            },
+          ],
+        }),
+      );
+      for (const name of ["beside", "plain"]) {
+        await waitFor(
+          `pod ${name} Ready`,
+          POD_READY_MS,
+          () => isReady(pod(name)),
+          () => kubectl("describe", "pod", name),
+        );
+      }
+      await waitFor("kubectl logs of the ordinary pod", 30_000, () =>
+        kubectl("logs", "plain").includes("hello from busybox"),
+      );
+      const plain = pod("plain");
+      const beside = pod("beside");
+      expect(await addFloats(beside.status.podIP ?? "", 80, 3.5, -1.2)).toBe(Math.fround(2.3));
+
+      // What containerd itself holds for the ordinary pod is what kubelet asked vimanad for, and
+      // what vimanad reports of it is containerd's answer, field for field.
+      const direct = createCriClient(stack.containerd.socket);
+      const via = createCriClient(stack.vimanad.socket);
+      try {
+        const own = (await direct.call(criMethods.ListPodSandbox, {})).items;
+        expect(own.map((item) => item.metadata?.name)).toEqual(["plain"]);
+        const sandbox = own[0];
+        expect(sandbox?.metadata?.uid).toBe(plain.metadata.uid);
+        expect(sandbox?.metadata?.namespace).toBe("default");
+        expect(sandbox?.labels["io.kubernetes.pod.name"]).toBe("plain");
+        expect(sandbox?.runtime_handler).toBe("");
+        const id = sandbox?.id ?? "";
+        const [mine, theirs] = await Promise.all([
+          via.call(criMethods.PodSandboxStatus, { pod_sandbox_id: id }),
+          direct.call(criMethods.PodSandboxStatus, { pod_sandbox_id: id }),
+        ]);
+        expect({ ...mine, timestamp: 0n }).toEqual({ ...theirs, timestamp: 0n });
+        expect(mine.status?.network?.ip).toBe(plain.status.podIP ?? "");
+        const containers = (await direct.call(criMethods.ListContainers, {})).containers;
+        expect(containers.map((c) => c.metadata?.name)).toEqual(["sh"]);
+        const containerId = containers[0]?.id ?? "";
+        const [status, ownStatus] = await Promise.all([
+          via.call(criMethods.ContainerStatus, { container_id: containerId }),
+          direct.call(criMethods.ContainerStatus, { container_id: containerId }),
+        ]);
+        expect(status).toEqual(ownStatus);
+        expect(ownStatus.status?.image?.image).toBe(images.busybox);
+        // kubelet names every container by the runtime it talks to: vimanad (Version "vimana").
+        expect(plain.status.containerStatuses?.[0]?.containerID).toBe(`vimana://${containerId}`);
+        // And the Vimana pod is vimanad's alone.
+        expect(own.map((item) => item.metadata?.name)).not.toContain("beside");
+        expect((await vimanadSandboxes()).map((item) => item.metadata?.name)).toEqual(["beside"]);
+      } finally {
+        direct.close();
+        via.close();
+      }
+      kubectl("delete", "pod", "plain", "beside", "--wait=true", "--timeout=60s");
+    }, 240_000);
+
     test("a Deployment scales 3 → 30 → 0; kubelet restarted in the middle re-adopts its pods", async () => {
       const { kubectl, apply, stack } = kube();
       const selector = `app=adder-deployment`;

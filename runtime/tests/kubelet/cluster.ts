@@ -7,9 +7,11 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureBinaries } from "../../../scripts/kubernetes/index.ts";
 import { RUNTIME_HANDLER } from "../../../src/names/index.ts";
+import { startContainerd, startRegistry } from "../fixtures/index.ts";
 import { freeLoopbackPort } from "../fixtures/ports.ts";
 import { createFixtureDir, ServiceProcess } from "../fixtures/process.ts";
-import { type Stack, startStack } from "../vimanad.ts";
+import { type Stack, startVimanad } from "../vimanad.ts";
+import { type OrdinaryImages, pushOrdinaryImages } from "./ordinary-images.ts";
 
 export interface KubeletClusterOptions {
   /** kubelet's feature gates, e.g. `{ RuntimeClassInImageCriApi: true }`; none by default. */
@@ -17,8 +19,10 @@ export interface KubeletClusterOptions {
 }
 
 export interface KubeletCluster {
-  /** containerd, the registry (insecure for vimanad) and vimanad, kubelet's runtime. */
-  readonly stack: Stack;
+  /** containerd, the registry (insecure for vimanad and containerd) and vimanad, kubelet's runtime. */
+  readonly stack: Omit<Stack, "stop">;
+  /** Images for ordinary pods in the registry; `pause` is containerd's sandbox image. */
+  readonly images: OrdinaryImages;
   readonly kubeconfig: string;
   readonly nodeName: string;
   /** Runs kubectl; resolves stdout, throws with stderr if it fails. */
@@ -98,12 +102,18 @@ export async function startKubeletCluster(
   const nodeIp = hostAddress();
   const dir = await createFixtureDir("kubelet-cluster");
   const services: ServiceProcess[] = [];
-  let stack: Stack | undefined;
+  let stack: KubeletCluster["stack"] | undefined;
+  let images: OrdinaryImages | undefined;
   let kubelet: ServiceProcess | undefined;
+  /** What stops the runtime fixtures, in the order they started. */
+  const stoppers: (() => Promise<unknown>)[] = [];
+  // The bridge plugin makes it in the host's namespace and never deletes it: stop() does.
+  const bridge = `vt${crypto.randomUUID().slice(0, 8)}`;
   const stop = async () => {
     await kubelet?.stop();
     for (const service of services.reverse()) await service.stop();
-    await stack?.stop();
+    for (const stopper of stoppers.reverse()) await stopper();
+    Bun.spawnSync(["ip", "link", "delete", bridge], { stderr: "ignore" });
     // kubelet bind-mounts its root dir onto itself (to make it rshared): unmount before removing.
     const root = join(dir, "kubelet-root");
     if (readFileSync("/proc/mounts", "utf8").includes(` ${root} `)) {
@@ -112,8 +122,22 @@ export async function startKubeletCluster(
     await rm(dir, { recursive: true, force: true });
   };
   try {
+    const registry = await startRegistry();
+    stoppers.push(() => registry.stop());
+    images = await pushOrdinaryImages(registry.host, dir);
+    const containerd = await startContainerd({
+      sandboxImage: images.pause,
+      insecureRegistry: registry.host,
+    });
+    stoppers.push(() => containerd.stop());
     // Vimana pods serve on port 80 of their own loopback address, as in production.
-    stack = await startStack({ dataplanePort: 80 });
+    const vimanad = await startVimanad({
+      downstream: containerd.socket,
+      insecureRegistries: [registry.host],
+      dataplanePort: 80,
+    });
+    stoppers.push(() => vimanad.cleanUp());
+    stack = { containerd, registry, vimanad };
     // containerd reports NetworkReady (part of the node's Ready) only with a CNI network.
     writeFileSync(
       join(stack.containerd.dir, "cni", "10-vimana-test.conflist"),
@@ -123,7 +147,7 @@ export async function startKubeletCluster(
         plugins: [
           {
             type: "bridge",
-            bridge: "vimanatest0",
+            bridge,
             isGateway: true,
             ipam: {
               type: "host-local",
@@ -303,6 +327,7 @@ export async function startKubeletCluster(
     });
     return {
       stack,
+      images,
       kubeconfig,
       nodeName: NODE_NAME,
       kubectl,
