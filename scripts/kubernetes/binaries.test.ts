@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { goBinaryName } from "./binaries.ts";
 import { binaryPaths, ensureBinaries, kubernetesVersion } from "./index.ts";
 import { withBuildLock } from "./lock.ts";
 
@@ -61,5 +62,13 @@ describe("withBuildLock", () => {
     const first = order[0]?.split(" ")[0];
     const second = first === "a" ? "b" : "a";
     expect(order).toEqual([`${first} in`, `${first} out`, `${second} in`, `${second} out`]);
+  });
+});
+
+describe("goBinaryName", () => {
+  test("is the file go build -o DIR/ writes: a major-version suffix is skipped (etcd's server/v3)", () => {
+    expect(goBinaryName("go.etcd.io/etcd/server/v3")).toBe("server");
+    expect(goBinaryName("k8s.io/kubernetes/cmd/kubelet")).toBe("kubelet");
+    expect(goBinaryName("sigs.k8s.io/cri-tools/cmd/crictl")).toBe("crictl");
   });
 });

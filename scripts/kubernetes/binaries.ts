@@ -184,6 +184,13 @@ async function kubernetesStagingReplaces(go: GoTool): Promise<readonly string[]>
   return staging.map((module) => `replace ${module} => ${module} ${stagingVersion}`);
 }
 
+/** The file `go build -o DIR/` writes for a package: a major-version suffix (`/v3`) is skipped. */
+export function goBinaryName(packagePath: string): string {
+  const parts = packagePath.split("/");
+  const last = parts.at(-1) as string;
+  return /^v[0-9]+$/.test(last) && parts.length > 1 ? (parts.at(-2) as string) : last;
+}
+
 function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
   return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`;
@@ -226,7 +233,9 @@ async function buildProject(
       `building ${what}`,
     );
     // Each binary appears whole or not at all.
-    for (const name of names) renameSync(join(out, name), join(dir, name));
+    for (const name of names) {
+      renameSync(join(out, goBinaryName(project.commands[name] as string)), join(dir, name));
+    }
     log(`built ${what} into ${dir} in ${formatDuration(Date.now() - started)}`);
   } finally {
     clearInterval(ticker);
