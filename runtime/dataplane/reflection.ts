@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { GrpcService, Metadata } from "../../src/metadata/index.ts";
+import type { ReflectionPolicy } from "../../src/names/index.ts";
 import { type DescriptorFile, descriptorFiles } from "./descriptors.ts";
 import { encodeGrpcMessage, Status } from "./status.ts";
 
@@ -12,39 +13,11 @@ export const REFLECTION_PATHS: ReadonlySet<string> = new Set([
   "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
 ]);
 
-/**
- * Which services reflection describes, as `Domain.spec.grpc.reflection` says: `noneBut` only
- * those, `allBut` all others; neither, all. In the cluster a pod gets it in the annotation
- * `vimana.host/grpc-reflection` (see `parseReflectionPolicy`).
- */
-export interface ReflectionPolicy {
-  noneBut?: readonly string[];
-  allBut?: readonly string[];
-}
-
-/** The pod annotation that carries a Domain's reflection policy to vimanad. */
-export const REFLECTION_ANNOTATION = "vimana.host/grpc-reflection";
-
-/**
- * The annotation's value: `all`, `none`, `noneBut:a.B,c.D` or `allBut:a.B`. Throws with the
- * value on anything else.
- */
-export function parseReflectionPolicy(value: string): ReflectionPolicy {
-  const text = value.trim();
-  if (text === "all") return {};
-  if (text === "none") return { noneBut: [] };
-  const match = /^(noneBut|allBut):(.*)$/.exec(text);
-  if (!match) {
-    throw new Error(
-      `${REFLECTION_ANNOTATION}: expected all, none, noneBut:SERVICES or allBut:SERVICES, not ${JSON.stringify(value)}`,
-    );
-  }
-  const services = (match[2] as string)
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-  return match[1] === "noneBut" ? { noneBut: services } : { allBut: services };
-}
+export {
+  parseReflectionPolicy,
+  REFLECTION_ANNOTATION,
+  type ReflectionPolicy,
+} from "../../src/names/index.ts";
 
 export function reflects(policy: ReflectionPolicy, service: string): boolean {
   if (policy.noneBut !== undefined) return policy.noneBut.includes(service);

@@ -43,6 +43,12 @@ export {
   podName,
 } from "./pod.ts";
 export {
+  formatReflectionPolicy,
+  parseReflectionPolicy,
+  REFLECTION_ANNOTATION,
+  type ReflectionPolicy,
+} from "./reflection.ts";
+export {
   canonicalDomain,
   deploymentName,
   gatewayName,

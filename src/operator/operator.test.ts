@@ -206,6 +206,40 @@ describe("Component (ref §7.4)", () => {
     expect(updated.spec.replicas).toBe(3);
   });
 
+  test("a Domain's reflection policy reaches its Components' pods as an annotation, and follows changes", async () => {
+    const ns = await freshNamespace();
+    const spec = { domain: DOMAIN_ID, server: "reflected", version: "1.0.0", image: "r/r:1" };
+    await client.create(resourceTypes.component, component(ns, "c", spec));
+    await available(resourceTypes.component, ns, "c");
+    const annotationOf = async () => {
+      const [d] = (await client.list<KubeObject & { spec: Json }>(resourceTypes.deployment, ns))
+        .items;
+      return d?.spec.template.metadata.annotations?.["vimana.host/grpc-reflection"] as
+        | string
+        | undefined;
+    };
+    // No Domain, or one without a policy: the original's template, no annotation.
+    expect(await annotationOf()).toBeUndefined();
+    await client.create(
+      resourceTypes.domain,
+      domain(ns, "named-apart", {
+        id: DOMAIN_ID,
+        vimana: "v",
+        grpc: { reflection: { noneBut: ["foo.bar.AdderService"] } },
+      }),
+    );
+    await waitFor("the annotation noneBut:foo.bar.AdderService", async () =>
+      (await annotationOf()) === "noneBut:foo.bar.AdderService" ? true : undefined,
+    );
+    await modify<Domain>(resourceTypes.domain, ns, "named-apart", (current) => ({
+      ...current,
+      spec: { ...current.spec, grpc: { reflection: { noneBut: [] } } },
+    }));
+    await waitFor("the annotation none", async () =>
+      (await annotationOf()) === "none" ? true : undefined,
+    );
+  });
+
   test("deleting a Component deletes its Deployment and Service (owner references, garbage collector)", async () => {
     const ns = await freshNamespace();
     const spec = { domain: DOMAIN_ID, server: "gone", version: "1.0.0", image: "r/g:1" };

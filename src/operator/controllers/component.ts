@@ -2,7 +2,7 @@
 import { resourceTypes } from "../client/index.ts";
 import { OwnershipError, upsert } from "./apply.ts";
 import type { ControllerContext, Reconciler } from "./context.ts";
-import { deployment, service } from "./desired.ts";
+import { componentDomain, deployment, service } from "./desired.ts";
 import { StatusWriter } from "./status.ts";
 
 const reasonOf = (owner: string, upsertReason: string) => (error: unknown) =>
@@ -18,11 +18,12 @@ export function componentReconciler(context: ControllerContext): Reconciler {
       if (!component || component.metadata.deletionTimestamp) return;
       const status = new StatusWriter(context, resourceTypes.component, component);
       await status.starting();
+      const domain = componentDomain(component, caches.domain.list(namespace));
       await status.step(reasonOf("DeploymentOwner", "DeploymentUpsert"), () =>
-        upsert(client, resourceTypes.deployment, deployment(status.object), {
+        upsert(client, resourceTypes.deployment, deployment(status.object, 1, domain), {
           // Replicas belong to whoever scales the Deployment; the operator only sets the first.
           fromLive: (live) =>
-            deployment(status.object, (live.spec as { replicas?: number }).replicas ?? 1),
+            deployment(status.object, (live.spec as { replicas?: number }).replicas ?? 1, domain),
           cached: (ns, n) => caches.deployment.get(ns, n),
         }),
       );

@@ -37,6 +37,24 @@ describe("desired objects (ref §7.4 names and hashes)", () => {
     expect(deployment(component, 7).spec).toMatchObject({ replicas: 7 });
   });
 
+  test("a Domain's reflection policy is a pod template annotation; none without one", () => {
+    const domain = (reflection?: { noneBut?: string[]; allBut?: string[] }): Domain => ({
+      apiVersion: "api.vimana.host/v1alpha1",
+      kind: "Domain",
+      metadata: meta("d"),
+      spec: { id: DOMAIN_ID, vimana: "v", ...(reflection && { grpc: { reflection } }) },
+    });
+    const annotations = (d?: Domain) =>
+      (deployment(component, 1, d).spec as { template: { metadata: { annotations?: unknown } } })
+        .template.metadata.annotations;
+    expect(annotations()).toBeUndefined();
+    expect(annotations(domain())).toBeUndefined();
+    expect(annotations(domain({ allBut: ["a.B"] }))).toEqual({
+      "vimana.host/grpc-reflection": "allBut:a.B",
+    });
+    expect(annotations(domain({ noneBut: [] }))).toEqual({ "vimana.host/grpc-reflection": "none" });
+  });
+
   test("GRPCRoute backends: one rule per server, versions sorted", () => {
     const domain: Domain = {
       apiVersion: "api.vimana.host/v1alpha1",

@@ -4,11 +4,13 @@ import {
   canonicalDomain,
   deploymentName,
   formatComponentName,
+  formatReflectionPolicy,
   gatewayName,
   LABEL_DOMAIN,
   LABEL_SERVER,
   LABEL_VERSION,
   listenerName,
+  REFLECTION_ANNOTATION,
   RUNTIME_HANDLER,
   serviceName,
   tlsSecretName,
@@ -166,9 +168,18 @@ function componentHashInput(component: Component): string {
   return formatComponentName({ domain, server, version });
 }
 
-/** The Deployment of a component; `replicas` is the live value, never overwritten. */
-export function deployment(component: Component, replicas = 1): KubeObject {
+/**
+ * The Deployment of a component; `replicas` is the live value, never overwritten. A Domain that
+ * restricts gRPC reflection (`spec.grpc.reflection`) reaches its pods as an annotation vimanad
+ * reads; without one the template is the original's.
+ */
+export function deployment(component: Component, replicas = 1, domain?: Domain): KubeObject {
   const labels = componentLabels(component);
+  const reflection = domain?.spec.grpc?.reflection;
+  const annotations =
+    reflection === undefined
+      ? undefined
+      : { [REFLECTION_ANNOTATION]: formatReflectionPolicy(reflection) };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -182,7 +193,7 @@ export function deployment(component: Component, replicas = 1): KubeObject {
       replicas,
       selector: { matchLabels: labels },
       template: {
-        metadata: { labels },
+        metadata: { labels, ...(annotations && { annotations }) },
         spec: {
           runtimeClassName: RUNTIME_CLASS,
           containers: [{ name: "grpc", image: component.spec.image, imagePullPolicy: "Always" }],
@@ -221,4 +232,9 @@ export function serviceConflicts(servers: Server[]): { service: string; servers:
   return [...claims]
     .filter(([, names]) => names.length > 1)
     .map(([service, names]) => ({ service, servers: names }));
+}
+
+/** The Domain a component belongs to (by `spec.id`, as Servers find theirs), if it exists. */
+export function componentDomain(component: Component, domains: Domain[]): Domain | undefined {
+  return domains.find((domain) => domain.spec.id === component.spec.domain);
 }

@@ -108,6 +108,10 @@ export function startManager(options: ManagerOptions): Manager {
     for (const s of caches.server.list(object.metadata.namespace)) {
       if (ids.has(serverDomainId(s))) server.enqueue(s.metadata.namespace, s.metadata.name);
     }
+    // Its Components' pods carry the Domain's reflection policy.
+    for (const c of caches.component.list(object.metadata.namespace)) {
+      if (ids.has(c.spec.domain)) component.enqueue(c.metadata.namespace, c.metadata.name);
+    }
   });
 
   const primaries: [Informer<KubeObject>, Controller][] = [
