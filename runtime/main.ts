@@ -1,12 +1,10 @@
 // vimanad: settings, wiring, signals (ref §1.2).
 // First: it may replace the process to apply engine options, before anything else is loaded.
 import "./engine.ts";
-import { existsSync } from "node:fs";
 import { mkdir, unlink } from "node:fs/promises";
-import net from "node:net";
 import { dirname, join } from "node:path";
-import * as grpc from "@grpc/grpc-js";
-import { pullVimanaImage } from "../src/oci/index.ts";
+import { formatPodName, type PodName, parsePodName } from "../src/names/index.ts";
+import { pullChangedVimanaImage, pullVimanaImage } from "../src/oci/index.ts";
 import { type Config, ConfigError, parseConfig, usage, VERSION } from "./config/index.ts";
 import { createCriServer, criHandlers, Downstream } from "./cri/index.ts";
 import { engineWarning } from "./engine.ts";
@@ -14,7 +12,16 @@ import { ComponentHost } from "./host/index.ts";
 import { ImageStore } from "./images/index.ts";
 import { HostLocalIpam, type Ipam, LoopbackIpam } from "./ipam/index.ts";
 import { createLogger, type Logger } from "./log/index.ts";
-import { componentPreparer, messageOf, Pods } from "./pods/index.ts";
+import { ContainerLogs, containerLogPath } from "./logs/index.ts";
+import { componentPreparer, messageOf, Pods, RecordStore } from "./pods/index.ts";
+import {
+  CriGate,
+  copyFds,
+  listenCri,
+  offerTakeover,
+  requestTakeover,
+  type Takeover,
+} from "./takeover/index.ts";
 
 /** How long startup waits for the downstream runtime to answer before giving up. */
 const DOWNSTREAM_TIMEOUT_MS = 10_000;
@@ -32,90 +39,187 @@ function createIpam(config: Config): Ipam {
     subnet: config.podIps,
     interface: config.networkInterface,
     pluginPath: config.ipamPlugin,
+    dataDir: config.ipamDataDir,
+    networkName: config.ipamNetworkName,
   });
 }
 
-/** A socket file left by a crashed vimanad is removed; one something still serves on is not. */
-async function clearStaleSocket(path: string): Promise<void> {
-  if (!existsSync(path)) return;
-  const answered = await new Promise<boolean>((resolve) => {
-    const probe = net.connect(path);
-    probe.once("connect", () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once("error", () => resolve(false));
-  });
-  if (answered) throw new Error(`Cannot bind Unix socket '${path}': another process serves on it`);
-  await unlink(path);
-}
-
-function bind(server: grpc.Server, path: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync(`unix://${path}`, grpc.ServerCredentials.createInsecure(), (error) =>
-      error ? reject(new Error(`Cannot bind Unix socket '${path}': ${error.message}`)) : resolve(),
-    ),
-  );
-}
+/** How long a takeover waits for the running vimanad to finish its CRI calls in flight. */
+const TAKEOVER_TIMEOUT_MS = 60_000;
 
 async function run(config: Config, log: Logger): Promise<void> {
+  const controlPath = join(config.stateDir, "takeover.sock");
+  await mkdir(config.stateDir, { recursive: true });
+  // First, before reading any state: the running vimanad stops changing it.
+  const takeover = config.takeover
+    ? await requestTakeover(controlPath, TAKEOVER_TIMEOUT_MS)
+    : undefined;
+  if (config.takeover && takeover === undefined) {
+    log.warn("--takeover: no vimanad answers on the takeover socket; starting on my own", {
+      socket: controlPath,
+    });
+  }
+  try {
+    await serve(config, log, controlPath, takeover);
+  } catch (error) {
+    takeover?.callOff();
+    throw error;
+  }
+}
+
+async function serve(
+  config: Config,
+  log: Logger,
+  controlPath: string,
+  takeover: Takeover | undefined,
+): Promise<void> {
   const downstream = new Downstream(config.downstream);
   let ready = false;
   const images = await ImageStore.open({
     root: config.imageStore,
-    pull: (reference) =>
-      pullVimanaImage({
-        ...reference,
-        insecure: config.insecureRegistries.includes(reference.registry),
-      }),
+    pull: (reference, storedDigest) => {
+      const insecure = config.insecureRegistries.includes(reference.registry);
+      const options = { ...reference, insecure };
+      // An image already stored (pull policy Always) is downloaded again only if it changed.
+      return storedDigest === undefined
+        ? pullVimanaImage(options)
+        : pullChangedVimanaImage(options, storedDigest);
+    },
+  });
+  // Component output goes to the container's log file (kubectl logs), else to vimanad's log.
+  let pods: Pods | undefined;
+  const logs = new ContainerLogs({
+    pathOf: (pod) => {
+      const found = pods?.get(parsePodName(pod));
+      return containerLogPath(found?.sandbox.logDirectory, found?.container?.spec.logPath);
+    },
+    onError: (pod, path, error) =>
+      log.error("Cannot write the container log", { pod, path, error: messageOf(error) }),
   });
   const host = new ComponentHost({
     cacheDir: join(config.stateDir, "components"),
-    log: (line) =>
-      log.info(line.line, { component: line.component, pod: line.pod, stream: line.stream }),
+    log: (line) => {
+      if (!logs.write(line)) {
+        log.info(line.line, { component: line.component, pod: line.pod, stream: line.stream });
+      }
+    },
   });
-  const pods = new Pods({
+  const records = new RecordStore(config.stateDir);
+  pods = new Pods({
     ipam: createIpam(config),
     prepare: componentPreparer({ images, host, port: config.dataplanePort, log }),
+    records,
     log,
   });
-  const { handlers, learnDownstream } = criHandlers({
+  const criHandled = criHandlers({
     downstream,
     pods,
     images,
+    logs,
+    servedPort: config.dataplanePort,
     log,
     ready: () => ready,
   });
   try {
-    await learnDownstream(Date.now() + DOWNSTREAM_TIMEOUT_MS);
+    await criHandled.learnDownstream(Date.now() + DOWNSTREAM_TIMEOUT_MS);
   } catch (error) {
     fail(`Unable to connect to OCI runtime socket: ${config.downstream}: ${messageOf(error)}`);
   }
 
-  const server = createCriServer({ handlers, downstream });
+  // The previous process's listening sockets, copied into this one.
+  let criFd: number | undefined;
+  const listeners = new Map<string, number>();
+  if (takeover !== undefined) {
+    const { pid, cri, pods: podFds } = takeover.quiesced;
+    const [copiedCri, ...copied] = copyFds(pid, [cri, ...podFds.values()]);
+    criFd = copiedCri;
+    for (const [i, id] of [...podFds.keys()].entries()) listeners.set(id, copied[i] as number);
+  }
+
+  // Recovery, before the CRI socket accepts: kubelet's next call sees every pod as it was.
+  const recoveryStarted = performance.now();
+  const loaded = await records.load();
+  for (const problem of loaded.problems) {
+    log.error(`Unreadable pod record ${problem.file}: ${problem.message}`, { file: problem.file });
+  }
+  const outcomes = await pods.recover(loaded.records, {
+    listeners,
+    save: takeover === undefined,
+  });
+  if (takeover !== undefined) {
+    // An upgrade must not cost a pod: rather keep the old process serving everything.
+    const lost = outcomes.filter((outcome) => outcome.outcome === "exited");
+    if (lost.length > 0) {
+      throw new Error(
+        `Takeover called off: ${lost.length} pod(s) would not serve here; the running vimanad carries on. First: ${formatPodName(lost[0]?.pod as PodName)}: ${(lost[0] as { reason: string }).reason}`,
+      );
+    }
+  }
+  log.info("Recovered pods", {
+    pods: outcomes.filter((outcome) => outcome.outcome === "recovered").length,
+    exited: outcomes.filter((outcome) => outcome.outcome === "exited").length,
+    dropped: outcomes.filter((outcome) => outcome.outcome === "dropped").length,
+    unreadable: loaded.problems.length,
+    ms: Math.round(performance.now() - recoveryStarted),
+  });
+
+  const gate = new CriGate();
+  const server = createCriServer({ handlers: gate.wrap(criHandled.handlers), downstream });
   await mkdir(dirname(config.incoming), { recursive: true });
-  await clearStaleSocket(config.incoming);
-  await bind(server, config.incoming);
+  const cri = await listenCri(
+    server,
+    criFd === undefined ? { path: config.incoming } : { fd: criFd },
+  );
+  if (takeover !== undefined) {
+    await takeover.ready();
+    await pods.saveAll();
+    log.info("Took over from the previous vimanad", { pid: takeover.quiesced.pid });
+  }
+  // The old process has closed its end; this one answers the next takeover.
+  await unlink(controlPath).catch(() => {});
+  const control = await offerTakeover(controlPath, {
+    quiesce: async () => {
+      log.info("A new vimanad is taking over: holding CRI calls");
+      await gate.close();
+      return { pid: process.pid, cri: cri.fd, pods: pods.listenerFds() };
+    },
+    callOff: (reason) => {
+      log.warn("Takeover called off; serving on", { reason });
+      gate.reopen();
+    },
+    handOver: () => void handOver(),
+  });
   ready = true;
   log.info("Serving CRI", { socket: config.incoming, downstream: config.downstream });
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  /** Stops serving; with `successor`, another vimanad has the sockets and the records. */
+  const stop = async (reason: string, successor?: Downstream) => {
     if (stopping) return;
     stopping = true;
     ready = false;
-    log.info("Shutting down", { signal });
+    log.info("Shutting down", { reason });
+    control.close();
+    await cri.close();
+    if (successor !== undefined) {
+      gate.handOver((path, request, call) =>
+        successor.unary(path, request, call.metadata, call.deadline),
+      );
+    }
     const forced = setTimeout(() => server.forceShutdown(), SHUTDOWN_GRACE_MS);
     await Promise.all([
       new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
-      pods.stopServing(),
+      pods.stopServing(successor === undefined ? undefined : SHUTDOWN_GRACE_MS),
     ]);
     clearTimeout(forced);
-    // So that a restart can bind again (ref §1.2 step 11).
-    await unlink(config.incoming).catch(() => {});
+    // So that a restart can bind again (ref §1.2 step 11) — unless the socket is the successor's.
+    if (successor === undefined) await unlink(config.incoming).catch(() => {});
+    successor?.close();
     downstream.close();
+    logs.closeAll();
     process.exit(0);
   };
+  const handOver = () => stop("taken over by a new vimanad", new Downstream(config.incoming));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }

@@ -1,6 +1,6 @@
 // vimanad's settings: command line, then JSON config file, then defaults (ref §1.1). The
 // original's flags and keys, plus the ones this implementation adds.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 export interface Config {
@@ -10,11 +10,17 @@ export interface Config {
   insecureRegistries: string[];
   ipam: "loopback" | "host-local";
   ipamPlugin: string;
+  /** host-local's `dataDir`: where it records reservations. */
+  ipamDataDir: string;
+  /** host-local's network `name`: reservations are kept per network. */
+  ipamNetworkName: string;
   networkInterface: string;
   podIps: string;
   dataplanePort: number;
-  /** Transpiled components are cached here. */
+  /** Pod records (`pods/`), the takeover socket, and the transpiled-component cache. */
   stateDir: string;
+  /** Take over from the vimanad running with this state dir, without dropping a pod or call. */
+  takeover: boolean;
   logFormat: "json" | "text";
 }
 
@@ -25,14 +31,27 @@ export const defaults: Config = {
   insecureRegistries: [],
   ipam: "loopback",
   ipamPlugin: "/opt/cni/bin/host-local",
+  ipamDataDir: "/run/cni-ipam-state",
+  ipamNetworkName: "kindnet",
   networkInterface: "eth0",
   podIps: "10.1.0.0/16",
   dataplanePort: 80,
   stateDir: "/var/lib/vimana/state",
+  takeover: false,
   logFormat: "text",
 };
 
 export const VERSION = "0.0.0";
+
+/** Where Debian's containernetworking-plugins puts host-local. */
+const DEBIAN_IPAM_PLUGIN = "/usr/lib/cni/host-local";
+
+/** The CNI convention's path, or Debian's where only that one exists. */
+function defaultIpamPlugin(): string {
+  return !existsSync(defaults.ipamPlugin) && existsSync(DEBIAN_IPAM_PLUGIN)
+    ? DEBIAN_IPAM_PLUGIN
+    : defaults.ipamPlugin;
+}
 
 export const usage = `Usage: vimanad [options]
 
@@ -46,11 +65,16 @@ Options (each may also be a camelCase key in the --config JSON file; the command
   --image-store PATH            image store root (${defaults.imageStore})
   --insecure-registries HOST    registry pulled over http (repeatable)
   --ipam loopback|host-local    how pods get addresses (${defaults.ipam})
-  --ipam-plugin PATH            CNI host-local plugin (${defaults.ipamPlugin})
+  --ipam-plugin PATH            CNI host-local plugin (${defaults.ipamPlugin}, or
+                                ${DEBIAN_IPAM_PLUGIN} where only that exists)
+  --ipam-data-dir PATH          host-local's data dir (${defaults.ipamDataDir})
+  --ipam-network-name NAME      host-local's network name (${defaults.ipamNetworkName})
   --network-interface NAME      interface pod addresses go on (${defaults.networkInterface})
   --pod-ips CIDR                subnet for pod addresses (${defaults.podIps})
   --dataplane-port PORT         port each pod serves on (${defaults.dataplanePort})
-  --state-dir PATH              cache of transpiled components (${defaults.stateDir})
+  --state-dir PATH              pod records, takeover socket, component cache (${defaults.stateDir})
+  --takeover                    replace the vimanad running with this state dir, serving
+                                every pod throughout (same flags as the running one)
   --log-format json|text        log line format (${defaults.logFormat})
   --help                        print this and exit
   --version                     print the version and exit
@@ -67,6 +91,8 @@ const stringKeys = [
   "downstream",
   "imageStore",
   "ipamPlugin",
+  "ipamDataDir",
+  "ipamNetworkName",
   "networkInterface",
   "podIps",
   "stateDir",
@@ -84,7 +110,7 @@ export function parseConfig(argv: readonly string[]): Parsed {
   if (flags.help) return { kind: "help" };
   if (flags.version) return { kind: "version" };
   const file = flags.config === undefined ? {} : readConfigFile(flags.config);
-  const config: Config = { ...defaults, insecureRegistries: [] };
+  const config: Config = { ...defaults, insecureRegistries: [], ipamPlugin: defaultIpamPlugin() };
   const flag = (key: string) => (flags as Record<string, unknown>)[kebab(key)];
   for (const key of stringKeys) {
     const value = flag(key) ?? file[key];
@@ -102,6 +128,10 @@ export function parseConfig(argv: readonly string[]): Parsed {
     "json",
     "text",
   ]);
+  config.takeover = expectBoolean(
+    flag("takeover") ?? file.takeover ?? defaults.takeover,
+    "takeover",
+  );
   config.dataplanePort = port(
     flag("dataplanePort") ?? file.dataplanePort ?? defaults.dataplanePort,
   );
@@ -121,11 +151,14 @@ function parseFlags(argv: readonly string[]) {
       "insecure-registries": { type: "string", multiple: true },
       ipam: { type: "string" },
       "ipam-plugin": { type: "string" },
+      "ipam-data-dir": { type: "string" },
+      "ipam-network-name": { type: "string" },
       "network-interface": { type: "string" },
       "pod-ips": { type: "string" },
       "dataplane-port": { type: "string" },
       "state-dir": { type: "string" },
       "log-format": { type: "string" },
+      takeover: { type: "boolean" },
       help: { type: "boolean" },
       version: { type: "boolean" },
     },
@@ -157,6 +190,11 @@ function kebab(key: string): string {
 
 function expectString(value: unknown, key: string): string {
   if (typeof value !== "string") throw new ConfigError(`${key}: expected a string`);
+  return value;
+}
+
+function expectBoolean(value: unknown, key: string): boolean {
+  if (typeof value !== "boolean") throw new ConfigError(`${key}: expected true or false`);
   return value;
 }
 

@@ -26,6 +26,12 @@ export interface PodServerOptions {
   address: string;
   /** 80 in production; 0 picks a free port. */
   port: number;
+  /**
+   * Serve on this already listening socket (bound to `address`:`port`) instead of binding one:
+   * a takeover's, adopted from the previous vimanad. Both processes then accept from one queue,
+   * so no connection is refused or lost while they swap.
+   */
+  listenerFd?: number;
   /** The image's Metadata: every method of every service is routed. */
   metadata: Metadata;
   /** The pod the calls run in. Its owner closes it; stopping the server does not. */
@@ -44,6 +50,8 @@ export interface PodServerOptions {
 export interface PodServer {
   readonly address: string;
   readonly port: number;
+  /** The listening socket's file descriptor, for handing it to the next vimanad. */
+  readonly listenerFd: number;
   /** Calls being served now. */
   readonly inFlight: number;
   counters(): PodCounters;
@@ -95,11 +103,13 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
   });
   await listen(listener, options, podName);
   const bound = listener.address() as net.AddressInfo;
+  const listenerFd = fdOf(listener, podName);
 
   let stopped: Promise<void> | undefined;
   return {
     address: bound.address,
     port: bound.port,
+    listenerFd,
     get inFlight() {
       return serving.inFlight;
     },
@@ -173,7 +183,11 @@ function listen(listener: net.Server, options: PodServerOptions, podName: string
       );
     };
     listener.once("error", failed);
-    listener.listen({ host: options.address, port: options.port, exclusive: true }, () => {
+    const where =
+      options.listenerFd === undefined
+        ? { host: options.address, port: options.port, exclusive: true }
+        : { fd: options.listenerFd };
+    listener.listen(where, () => {
       listener.off("error", failed);
       resolve();
     });
@@ -243,6 +257,19 @@ class Connections {
     if (this.#open.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
+}
+
+/**
+ * The listener's descriptor. Neither node:net nor Bun documents one; Bun's listening handle
+ * carries it as `fd` (checked here, so a Bun that drops it fails loudly, not silently).
+ */
+function fdOf(listener: net.Server, podName: string): number {
+  const fd = (listener as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  if (typeof fd !== "number" || fd < 0) {
+    listener.close();
+    throw new PodServerError("bind", podName, "the listening socket has no file descriptor");
+  }
+  return fd;
 }
 
 function hostPort(address: string, port: number): string {

@@ -38,6 +38,8 @@ export async function runHostLocal(
   config: HostLocalConfig,
   command: "ADD" | "DEL",
   pod: PodName,
+  /** `IP=<address>`: ADD reserves exactly that address (re-reserving a recovered pod's). */
+  requestedAddress?: string,
 ): Promise<string> {
   const plugin = Bun.spawn([config.pluginPath], {
     // A clean environment: the CNI parameters and nothing else. NETNS, IFNAME and PATH must be
@@ -48,6 +50,7 @@ export async function runHostLocal(
       CNI_NETNS: "/dev/null",
       CNI_IFNAME: "unused",
       CNI_PATH: "/..",
+      ...(requestedAddress !== undefined && { CNI_ARGS: `IP=${requestedAddress}` }),
     },
     stdin: new TextEncoder().encode(networkConfig(config)),
     stdout: "pipe",

@@ -1,11 +1,14 @@
+import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
+import { join } from "node:path";
 import { formatPodName, type PodName } from "../../src/names/index.ts";
-import { type HostLocalConfig, runHostLocal } from "./cni.ts";
+import { type HostLocalConfig, ipamContainerId, runHostLocal } from "./cni.ts";
 import { type Ipam, IpamError, type PodAddress } from "./ipam.ts";
 import {
   addAddress,
   type CommandPrefix,
   deleteAddress,
+  ensureAddress,
   type InterfaceAddress,
   promoteSecondaries,
 } from "./node-interface.ts";
@@ -79,6 +82,60 @@ export class HostLocalIpam implements Ipam {
     }
     this.#byPod.set(formatPodName(pod), { ...address, active: true });
     return address;
+  }
+
+  /**
+   * A recovered pod's address: its reservation in the plugin's data dir is checked (and made
+   * again, for exactly this address, if it is gone — e.g. /run was emptied by a reboot), and the
+   * address is put back on the interface if it is not there.
+   */
+  async adopt(pod: PodName, address: string): Promise<void> {
+    const key = formatPodName(pod);
+    if (this.#byPod.get(key)?.address === address) return;
+    const prefixLength = Number(this.#config.subnet.split("/")[1]);
+    const file = join(this.#config.dataDir, this.#config.networkName, address);
+    const holder = await readFile(file, "utf8").then(
+      (text) => text.split(/\r?\n/)[0]?.trim(),
+      () => undefined,
+    );
+    if (holder === undefined) {
+      let output: string;
+      try {
+        output = await runHostLocal(this.#config, "ADD", pod, address);
+      } catch (error) {
+        throw new IpamError(
+          pod,
+          "allocating",
+          `Failed to reserve ${address} again: ${reason(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      const got = parseAddResult(output);
+      if (got.address !== address) {
+        await runHostLocal(this.#config, "DEL", pod).catch(() => {});
+        throw new IpamError(
+          pod,
+          "allocating",
+          `asked for ${address}, the plugin gave ${got.address}`,
+        );
+      }
+    } else if (holder !== ipamContainerId(pod)) {
+      throw new IpamError(
+        pod,
+        "allocating",
+        `${address} is reserved by another container in ${file}`,
+      );
+    }
+    const target = { interface: this.#interface, address, prefixLength };
+    try {
+      if (isIPv4(address)) await this.#promoteSecondaries(target);
+      await ensureAddress(this.#commands, target);
+    } catch (error) {
+      throw new IpamError(pod, "allocating", reason(error), { cause: error });
+    }
+    this.#byPod.set(key, { address, prefixLength, active: true });
   }
 
   /**

@@ -11,6 +11,11 @@ export interface Ipam {
   allocate(pod: PodName): Promise<PodAddress>;
   /** Frees the pod's address for reuse. Releasing a pod without one succeeds. */
   release(pod: PodName): Promise<void>;
+  /**
+   * After a restart: `address` is the pod's again (from its durable record), reserved and in
+   * place as `allocate` left it, and never handed to another pod. Fails if another pod holds it.
+   */
+  adopt(pod: PodName, address: string): Promise<void>;
 }
 
 /** An allocation or release failed; `message` names the pod, then the original's reason. */

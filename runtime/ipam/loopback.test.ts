@@ -65,3 +65,19 @@ test("an allocated address can be served on without any setup", async () => {
     await server.stop(true);
   }
 });
+
+test("adopted addresses stay their pods': never handed out again while held", async () => {
+  const ipam = new LoopbackIpam();
+  await ipam.adopt(testPod(1), "127.0.0.3");
+  await ipam.adopt(testPod(2), "127.0.0.5");
+  await ipam.adopt(testPod(2), "127.0.0.5"); // the same again: nothing to do
+  const fresh = [];
+  for (const id of [10, 11, 12, 13]) fresh.push((await ipam.allocate(testPod(id))).address);
+  expect(fresh).toEqual(["127.0.0.2", "127.0.0.4", "127.0.0.6", "127.0.0.7"]);
+  await expect(ipam.adopt(testPod(3), "127.0.0.3")).rejects.toThrow(
+    "Allocating an address for pod 1234567890abcdef0f9ed8c7654b32a1:adder@1.0.0#3: 127.0.0.3 is held by pod 1234567890abcdef0f9ed8c7654b32a1:adder@1.0.0#1",
+  );
+  await expect(ipam.adopt(testPod(4), "10.0.0.1")).rejects.toThrow("is not a loopback pod address");
+  await ipam.release(testPod(1));
+  expect((await ipam.allocate(testPod(20))).address).toBe("127.0.0.3");
+});

@@ -14,6 +14,8 @@ export class LoopbackIpam implements Ipam {
   // range in use, and a just-released address is the last to come back.
   readonly #released: number[] = [];
   #nextFresh = FIRST;
+  /** Addresses `adopt` took that the fresh range has not reached yet. */
+  readonly #adopted = new Set<number>();
 
   async allocate(pod: PodName): Promise<PodAddress> {
     const key = formatPodName(pod);
@@ -26,6 +28,27 @@ export class LoopbackIpam implements Ipam {
     return { address: formatIPv4(address), prefixLength: PREFIX_LENGTH };
   }
 
+  async adopt(pod: PodName, address: string): Promise<void> {
+    const key = formatPodName(pod);
+    const wanted = parseIPv4(address);
+    if (wanted === undefined || wanted < FIRST || wanted > LAST) {
+      throw new IpamError(pod, "allocating", `${address} is not a loopback pod address`);
+    }
+    const held = this.#byPod.get(key);
+    if (held === wanted) return;
+    if (held !== undefined) {
+      throw new IpamError(pod, "allocating", `it already has ${formatIPv4(held)}`);
+    }
+    for (const [other, taken] of this.#byPod) {
+      if (taken === wanted)
+        throw new IpamError(pod, "allocating", `${address} is held by pod ${other}`);
+    }
+    this.#byPod.set(key, wanted);
+    this.#adopted.add(wanted);
+    const queued = this.#released.indexOf(wanted);
+    if (queued >= 0) this.#released.splice(queued, 1);
+  }
+
   async release(pod: PodName): Promise<void> {
     const key = formatPodName(pod);
     const held = this.#byPod.get(key);
@@ -35,11 +58,21 @@ export class LoopbackIpam implements Ipam {
   }
 
   #fresh(pod: PodName): number {
+    // Adopted addresses were handed out by an earlier process: skip them, once.
+    while (this.#adopted.delete(this.#nextFresh)) this.#nextFresh++;
     if (this.#nextFresh > LAST) {
       throw new IpamError(pod, "allocating", "every loopback address is in use");
     }
     return this.#nextFresh++;
   }
+}
+
+function parseIPv4(text: string): number | undefined {
+  const parts = text.split(".");
+  if (parts.length !== 4 || !parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) < 256)) {
+    return undefined;
+  }
+  return parts.reduce((value, part) => value * 256 + Number(part), 0);
 }
 
 function formatIPv4(address: number): string {

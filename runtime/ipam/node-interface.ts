@@ -30,6 +30,18 @@ export async function addAddress(prefix: CommandPrefix, target: InterfaceAddress
   }
 }
 
+/** Like `addAddress`, but an address already on the interface is fine (a recovered pod's). */
+export async function ensureAddress(
+  prefix: CommandPrefix,
+  target: InterfaceAddress,
+): Promise<void> {
+  try {
+    await addAddress(prefix, target);
+  } catch (error) {
+    if (!(error instanceof Error && error.message.includes("File exists"))) throw error;
+  }
+}
+
 export async function deleteAddress(
   prefix: CommandPrefix,
   target: InterfaceAddress,

@@ -29,10 +29,11 @@ export function componentPreparer(options: ComponentPreparerOptions): PreparePod
     const fields = podFields(pod);
     return {
       digest: contents.digest,
-      serve: (address) =>
+      serve: (address, listenerFd) =>
         startPodServer({
           address,
           port,
+          ...(listenerFd !== undefined && { listenerFd }),
           metadata,
           pod: hostPod,
           exports: loaded.exports,
@@ -44,6 +45,7 @@ export function componentPreparer(options: ComponentPreparerOptions): PreparePod
           },
         }),
       close: () => hostPod.close(),
+      usage: () => hostPod.usage,
     };
   };
 }

@@ -1,4 +1,7 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   componentName,
   formatPodName,
@@ -7,7 +10,15 @@ import {
 } from "../../src/names/index.ts";
 import { type Ipam, LoopbackIpam } from "../ipam/index.ts";
 import { createLogger } from "../log/index.ts";
-import { type ContainerSpec, PodError, type PodServing, Pods, type PreparePod } from "./index.ts";
+import {
+  type ContainerSpec,
+  PodError,
+  type PodServing,
+  Pods,
+  type PreparedPod,
+  type PreparePod,
+  RecordStore,
+} from "./index.ts";
 
 const component = componentName(
   parseDomainUuid("0123456789abcdef0123456789abcdef"),
@@ -35,6 +46,11 @@ class FlakyIpam implements Ipam {
     return address;
   }
 
+  async adopt(pod: PodName, address: string) {
+    await this.inner.adopt(pod, address);
+    this.held.add(formatPodName(pod));
+  }
+
   async release(pod: PodName) {
     if (this.failReleases > 0) {
       this.failReleases -= 1;
@@ -45,25 +61,42 @@ class FlakyIpam implements Ipam {
   }
 }
 
-function setup(prepare: PreparePod) {
+const stateDirs: string[] = [];
+afterEach(() => {
+  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function setup(prepare: PreparePod, stateDir?: string) {
+  const dir = stateDir ?? mkdtempSync(join(tmpdir(), "vimana-pods-"));
+  if (stateDir === undefined) stateDirs.push(dir);
   const ipam = new FlakyIpam();
   const lines: string[] = [];
+  const records = new RecordStore(dir);
+  const loaded = await records.load();
   const pods = new Pods({
     ipam,
     prepare,
+    records,
     log: createLogger({ format: "json", write: (l) => lines.push(l) }),
   });
-  return { ipam, pods, lines };
+  return { ipam, pods, lines, records, loaded, dir };
 }
 
-const serving: PodServing = { stop: async () => {} };
+const serving: PodServing = { listenerFd: 3, stop: async () => {} };
+const usage = () => ({ memoryBytes: 0, cpuNanos: 0n });
+const prepared = (serve: () => Promise<PodServing> = async () => serving): PreparedPod => ({
+  digest: "sha256:x",
+  serve,
+  close: () => {},
+  usage,
+});
 
 describe("Pods", () => {
   test("CreateContainer's environment reaches the component", async () => {
     const seen: [string, string][][] = [];
-    const { pods } = setup(async (_pod, env) => {
+    const { pods } = await setup(async (_pod, env) => {
       seen.push([...env]);
-      return { digest: "sha256:x", serve: async () => serving, close: () => {} };
+      return prepared();
     });
     const pod = await pods.run(component, sandbox);
     await pods.createContainer(
@@ -84,7 +117,7 @@ describe("Pods", () => {
   });
 
   test("a failed load is the StartContainer error, every time, naming the cause", async () => {
-    const { pods } = setup(async () => {
+    const { pods } = await setup(async () => {
       throw new Error("image svc is not pulled");
     });
     const pod = await pods.run(component, sandbox);
@@ -98,13 +131,11 @@ describe("Pods", () => {
   });
 
   test("a bind failure leaves the container Created", async () => {
-    const { pods } = setup(async () => ({
-      digest: "sha256:x",
-      serve: async () => {
+    const { pods } = await setup(async () =>
+      prepared(async () => {
         throw new Error("EADDRINUSE");
-      },
-      close: () => {},
-    }));
+      }),
+    );
     const pod = await pods.run(component, sandbox);
     await pods.createContainer(pod, spec());
     await expect(pods.startContainer(pod)).rejects.toThrow("Failed binding to port: EADDRINUSE");
@@ -112,11 +143,7 @@ describe("Pods", () => {
   });
 
   test("a failed release is retried: the address is never leaked", async () => {
-    const { pods, ipam } = setup(async () => ({
-      digest: "sha256:x",
-      serve: async () => serving,
-      close: () => {},
-    }));
+    const { pods, ipam } = await setup(async () => prepared());
     const pod = await pods.run(component, sandbox);
     ipam.failReleases = 1;
     await expect(pods.stopSandbox(pod)).rejects.toThrow("ip addr del failed");
@@ -130,10 +157,10 @@ describe("Pods", () => {
 
   test("a reattempt reloads only after a failed load and with a higher attempt", async () => {
     let loads = 0;
-    const { pods, lines } = setup(async () => {
+    const { pods, lines } = await setup(async () => {
       loads += 1;
       if (loads === 1) throw new Error("first load fails");
-      return { digest: "sha256:x", serve: async () => serving, close: () => {} };
+      return prepared();
     });
     const pod = await pods.run(component, sandbox);
     await pods.createContainer(pod, spec([], 1));

@@ -1,15 +1,20 @@
 // The pod state machine (ref §1.6), with the fixes of issue #6: StartContainer restarts a
 // stopped container; stopping or removing an unknown sandbox succeeds (CRI spec); an idempotent
 // CreateContainer leaves a running pod running; an address is never leaked when a step fails.
+// Every transition is saved to the pod's record before kubelet hears of it (issue #13), and
+// `recover` brings the pods of an earlier process back (docs/vimanad.md, "Restarts").
 import { type ComponentName, formatPodName, type PodName, podName } from "../../src/names/index.ts";
 import type { Ipam } from "../ipam/index.ts";
 import { type Logger, podFields } from "../log/index.ts";
+import { type CrashPoint, crashPoint } from "./crash-points.ts";
 import { messageOf, PodError } from "./errors.ts";
+import type { PodRecordData, RecordStore } from "./records.ts";
 import type {
   ContainerExit,
   ContainerSpec,
   PodServing,
   PodState,
+  PodUsage,
   PodView,
   PreparedPod,
   PreparePod,
@@ -24,8 +29,19 @@ const KILL_GRACE_MS = 1000;
 export interface PodsOptions {
   ipam: Ipam;
   prepare: PreparePod;
+  /** Loaded (`load()`) before the first pod is run or recovered. */
+  records: RecordStore;
   log: Logger;
 }
+
+/** How `recover` ended for one record. */
+export type RecoveryOutcome =
+  | { readonly pod: PodName; readonly outcome: "recovered"; readonly state: PodState }
+  | { readonly pod: PodName; readonly outcome: "exited"; readonly reason: string }
+  | { readonly pod: PodName; readonly outcome: "dropped"; readonly reason: string };
+
+/** Why a Running pod is Stopped after a restart: kubelet sees it as an exited container. */
+export const RECOVERY_FAILED = "RecoveryFailed";
 
 /** A component load in progress or done; `settled` tells a pending load from a finished one. */
 interface Init {
@@ -38,6 +54,7 @@ interface ContainerRecord {
   createdAt: bigint;
   startedAt: bigint;
   init: Init;
+  imageDigest?: string;
   exit?: ContainerExit;
 }
 
@@ -53,6 +70,8 @@ interface PodRecord {
   serving?: PodServing;
   /** Operations on one pod take turns, so each transition sees the state the last one left. */
   turn: Promise<unknown>;
+  /** False when the last save failed: the next operation on the pod saves first. */
+  saved: boolean;
 }
 
 /** Nanoseconds since the epoch, as CRI timestamps are. */
@@ -63,7 +82,6 @@ export function nowNs(): bigint {
 export class Pods {
   readonly #options: PodsOptions;
   readonly #pods = new Map<bigint, PodRecord>();
-  #nextId = 0n;
 
   constructor(options: PodsOptions) {
     this.#options = options;
@@ -71,23 +89,43 @@ export class Pods {
 
   /** RunPodSandbox: a new pod with an address, in state Initiated. */
   async run(component: ComponentName, sandbox: SandboxSpec): Promise<PodName> {
-    const name = podName(component, this.#nextId++);
-    const { address } = await this.#options.ipam.allocate(name);
-    this.#pods.set(name.id, {
+    const { records, ipam } = this.#options;
+    const name = podName(component, await records.nextId());
+    const createdAt = nowNs();
+    // Saved before the address exists: after a crash here, recovery knows whose address to free.
+    const intent = {
       name,
       state: "Initiated",
+      address: null,
+      addressHeld: false,
+      sandbox,
+      createdAt,
+    } as const;
+    await this.#write(name, () => records.write(intent));
+    this.#crash("run-sandbox:before-allocate");
+    let address: string;
+    try {
+      ({ address } = await ipam.allocate(name));
+    } catch (error) {
+      await records.delete(name).catch(() => {});
+      throw error;
+    }
+    this.#crash("run-sandbox:allocated");
+    const pod: PodRecord = {
+      ...intent,
       address,
       addressHeld: true,
-      sandbox,
-      createdAt: nowNs(),
       turn: Promise.resolve(),
-    });
+      saved: false,
+    };
+    this.#pods.set(name.id, pod);
+    await this.#save(pod);
     this.#log("Successful pod initialization", name, { ip: address });
     return name;
   }
 
   createContainer(name: PodName, spec: ContainerSpec): Promise<void> {
-    return this.#inTurn(name, "Pod not found", (pod) => {
+    return this.#inTurn(name, "Pod not found", async (pod) => {
       switch (pod.state) {
         case "Initiated":
         case "Removed":
@@ -98,6 +136,8 @@ export class Pods {
             init: this.#spawnInit(pod.name, spec.env),
           };
           pod.state = "Created";
+          await this.#save(pod);
+          this.#crash("create-container:persisted");
           this.#log("Successful container creation", name);
           return;
         case "Created":
@@ -118,6 +158,7 @@ export class Pods {
           }
           container.spec = spec;
           container.createdAt = nowNs();
+          await this.#save(pod);
           return;
         }
         default:
@@ -150,7 +191,9 @@ export class Pods {
         case "Starting":
         case "Running":
           await this.#stopServing(pod, Math.max(0, timeoutSeconds) * 1000);
+          this.#crash("stop-container:stopped-serving");
           pod.state = "Stopped";
+          await this.#save(pod);
           this.#log("Successful container stop", name);
           return;
         case "Stopped":
@@ -163,11 +206,12 @@ export class Pods {
   }
 
   removeContainer(name: PodName): Promise<void> {
-    return this.#inTurn(name, "Container not found", (pod) => {
+    return this.#inTurn(name, "Container not found", async (pod) => {
       switch (pod.state) {
         case "Stopped":
           closeInit(pod.container?.init);
           pod.state = "Removed";
+          await this.#save(pod);
           this.#log("Successful container removal", name);
           return;
         case "Removed":
@@ -197,6 +241,8 @@ export class Pods {
     if (!this.#pods.has(name.id)) return;
     await this.#inTurn(name, "Pod not found", async (pod) => {
       await this.#kill(pod);
+      this.#crash("remove-sandbox:released");
+      await this.#write(pod.name, () => this.#options.records.delete(pod.name));
       this.#pods.delete(pod.name.id);
       this.#log("Successful pod deletion", name);
     });
@@ -208,6 +254,7 @@ export class Pods {
       await this.#stopServing(pod, KILL_GRACE_MS);
       closeInit(pod.container?.init);
       pod.state = "Killed";
+      await this.#save(pod);
       this.#log("Successful pod kill", pod.name);
     }
     await this.#releaseAddress(pod);
@@ -223,9 +270,134 @@ export class Pods {
     return [...this.#pods.values()].map(view);
   }
 
-  /** Shutdown: every server stops, with the same grace as a killed pod. */
-  async stopServing(): Promise<void> {
-    await Promise.all([...this.#pods.values()].map((pod) => pod.serving?.stop(KILL_GRACE_MS)));
+  /**
+   * Shutdown or hand-over: every server stops (by default with the grace of a killed pod). No state
+   * changes: the records still say Running, so the next vimanad serves these pods again.
+   */
+  async stopServing(graceMs = KILL_GRACE_MS): Promise<void> {
+    await Promise.all([...this.#pods.values()].map((pod) => pod.serving?.stop(graceMs)));
+  }
+
+  /** The listening socket of every serving pod, for a takeover (pod ID in hex → fd). */
+  listenerFds(): Map<string, number> {
+    const fds = new Map<string, number>();
+    for (const pod of this.#pods.values()) {
+      if (pod.serving !== undefined) fds.set(pod.name.id.toString(16), pod.serving.listenerFd);
+    }
+    return fds;
+  }
+
+  /**
+   * Brings back the pods of an earlier vimanad from their records: addresses re-reserved,
+   * components loaded, Running pods serving again — on `listeners[idHex]` if given (a takeover),
+   * else on a socket of their own. A pod that cannot serve again becomes an exited container
+   * (reason RecoveryFailed); a pod whose RunPodSandbox never finished is dropped and its address
+   * freed. With `save: false` nothing is written (a takeover that may still be called off).
+   */
+  async recover(
+    records: readonly PodRecordData[],
+    options: { listeners?: ReadonlyMap<string, number>; save?: boolean } = {},
+  ): Promise<RecoveryOutcome[]> {
+    return Promise.all(records.map((record) => this.#recoverOne(record, options)));
+  }
+
+  /** Saves every pod whose record recovery changed but did not write. */
+  async saveAll(): Promise<void> {
+    await Promise.all(
+      [...this.#pods.values()].filter((pod) => !pod.saved).map((pod) => this.#save(pod)),
+    );
+  }
+
+  async #recoverOne(
+    record: PodRecordData,
+    options: { listeners?: ReadonlyMap<string, number>; save?: boolean },
+  ): Promise<RecoveryOutcome> {
+    const { name } = record;
+    const { ipam, records } = this.#options;
+    if (record.address === null) {
+      // RunPodSandbox did not return: kubelet never saw this pod. Free whatever it got; if that
+      // fails, the record stays and the next start tries again.
+      try {
+        await ipam.release(name);
+        if (options.save !== false) await records.delete(name);
+      } catch (error) {
+        this.#options.log.error("Could not free the address of an unfinished pod", {
+          ...podFields(name),
+          error: messageOf(error),
+        });
+      }
+      this.#log("Dropped a pod whose RunPodSandbox did not finish", name);
+      return { pod: name, outcome: "dropped", reason: "RunPodSandbox did not finish" };
+    }
+    const pod: PodRecord = {
+      name,
+      state: record.state === "Starting" ? "Created" : record.state,
+      address: record.address,
+      addressHeld: record.addressHeld,
+      sandbox: record.sandbox,
+      createdAt: record.createdAt,
+      turn: Promise.resolve(),
+      saved: record.state !== "Starting",
+    };
+    if (record.container !== undefined) {
+      const { spec, createdAt, startedAt, imageDigest, exit } = record.container;
+      pod.container = {
+        spec,
+        createdAt,
+        startedAt,
+        ...(imageDigest !== undefined && { imageDigest }),
+        ...(exit !== undefined && { exit }),
+        init: hasLoadedComponent(pod.state)
+          ? this.#spawnInit(name, spec.env, pod)
+          : {
+              promise: Promise.reject(new Error("no component")),
+              settled: { ok: false, error: undefined },
+            },
+      };
+      pod.container.init.promise.catch(() => {});
+    }
+    this.#pods.set(name.id, pod);
+    let failure: string | undefined;
+    if (pod.addressHeld) {
+      try {
+        await ipam.adopt(name, pod.address);
+      } catch (error) {
+        failure = `its address ${pod.address} could not be reserved again: ${messageOf(error)}`;
+        pod.addressHeld = false;
+      }
+    }
+    if (pod.state === "Running") {
+      if (failure === undefined) {
+        try {
+          const prepared = await (pod.container as ContainerRecord).init.promise;
+          pod.serving = await prepared.serve(
+            pod.address,
+            options.listeners?.get(name.id.toString(16)),
+          );
+        } catch (error) {
+          failure = messageOf(error);
+        }
+      }
+      if (failure !== undefined) {
+        pod.state = "Stopped";
+        (pod.container as ContainerRecord).exit = {
+          finishedAt: nowNs(),
+          exitCode: 1,
+          reason: RECOVERY_FAILED,
+          message: `vimanad restarted and could not serve the pod again: ${failure}`,
+        };
+        pod.saved = false;
+      }
+    } else if (failure !== undefined) {
+      pod.saved = false;
+    }
+    if (options.save !== false && !pod.saved) await this.#save(pod);
+    if (failure !== undefined) {
+      this.#options.log.error("Pod recovered as exited", { ...podFields(name), error: failure });
+      return { pod: name, outcome: "exited", reason: failure };
+    }
+    this.#log("Recovered pod", name, { state: pod.state, ip: pod.address });
+    return { pod: name, outcome: "recovered", state: pod.state };
   }
 
   async #start(pod: PodRecord): Promise<void> {
@@ -246,9 +418,11 @@ export class Pods {
       pod.state = from;
       throw new PodError(`Failed binding to port: ${messageOf(error)}`, false, { cause: error });
     }
+    this.#crash("start-container:serving");
     pod.state = "Running";
     container.startedAt = nowNs();
     container.exit = undefined;
+    await this.#save(pod);
     this.#log("Successful container start", pod.name);
   }
 
@@ -280,14 +454,40 @@ export class Pods {
       });
     }
     pod.addressHeld = false;
+    await this.#save(pod);
     this.#log(`Successful IPAM deallocation: ${pod.address}`, pod.name);
   }
 
-  #spawnInit(name: PodName, env: ReadonlyMap<string, string>): Init {
+  /** Writes the pod's record; a failure is the operation's error, and the next one retries. */
+  async #save(pod: PodRecord): Promise<void> {
+    pod.saved = false;
+    await this.#write(pod.name, () => this.#options.records.write(record(pod)));
+    pod.saved = true;
+  }
+
+  async #write(name: PodName, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      throw new PodError(
+        `Failed saving the state of pod ${formatPodName(name)} in ${this.#options.records.dir}: ${messageOf(error)}`,
+        false,
+        { cause: error },
+      );
+    }
+  }
+
+  #crash(point: CrashPoint): void {
+    crashPoint(point);
+  }
+
+  #spawnInit(name: PodName, env: ReadonlyMap<string, string>, owner?: PodRecord): Init {
     const init: Init = { promise: this.#options.prepare(name, env) };
     init.promise.then(
       (prepared) => {
         init.settled = { ok: true, prepared };
+        const container = (owner ?? this.#pods.get(name.id))?.container;
+        if (container?.init === init) container.imageDigest = prepared.digest;
       },
       (error: unknown) => {
         init.settled = { ok: false, error };
@@ -309,7 +509,10 @@ export class Pods {
   #inTurn<T>(name: PodName, notFound: string, action: (pod: PodRecord) => T | Promise<T>) {
     const pod = this.#lookup(name);
     if (pod === undefined) return Promise.reject(new PodError(notFound));
-    const result = pod.turn.then(() => action(pod));
+    const result = pod.turn.then(async () => {
+      if (!pod.saved) await this.#save(pod);
+      return action(pod);
+    });
     pod.turn = result.catch(() => {});
     return result;
   }
@@ -347,9 +550,34 @@ function sameContainer(a: ContainerSpec, b: ContainerSpec): boolean {
   );
 }
 
+/** States in which the pod has a container whose component is (or can be) loaded. */
+function hasLoadedComponent(state: PodState): boolean {
+  return state === "Created" || state === "Running" || state === "Stopped";
+}
+
+function record(pod: PodRecord): PodRecordData {
+  const { container } = pod;
+  return {
+    name: pod.name,
+    state: pod.state,
+    address: pod.address,
+    addressHeld: pod.addressHeld,
+    sandbox: pod.sandbox,
+    createdAt: pod.createdAt,
+    ...(container && {
+      container: {
+        spec: container.spec,
+        createdAt: container.createdAt,
+        startedAt: container.startedAt,
+        ...(container.imageDigest !== undefined && { imageDigest: container.imageDigest }),
+        ...(container.exit && { exit: container.exit }),
+      },
+    }),
+  };
+}
+
 function view(pod: PodRecord): PodView {
   const { container } = pod;
-  const settled = container?.init.settled;
   return {
     name: pod.name,
     state: pod.state,
@@ -361,9 +589,14 @@ function view(pod: PodRecord): PodView {
         spec: container.spec,
         createdAt: container.createdAt,
         startedAt: container.startedAt,
-        ...(settled?.ok && { imageDigest: settled.prepared.digest }),
+        ...(container.imageDigest !== undefined && { imageDigest: container.imageDigest }),
         ...(container.exit && { exit: container.exit }),
+        ...(container.init.settled?.ok && { usage: usageOf(container.init.settled.prepared) }),
       },
     }),
   };
+}
+
+function usageOf(prepared: PreparedPod): () => PodUsage {
+  return () => prepared.usage();
 }

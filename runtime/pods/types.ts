@@ -14,6 +14,8 @@ export interface SandboxSpec {
   readonly metadata: unknown;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
+  /** `config.log_directory`: where kubelet wants the pod's container logs (absent: none). */
+  readonly logDirectory?: string;
 }
 
 /** What CreateContainer gave. */
@@ -25,6 +27,8 @@ export interface ContainerSpec {
   readonly env: ReadonlyMap<string, string>;
   /** The CRI ImageSpec, stored as given (the component is the one the pod's labels name). */
   readonly image: unknown;
+  /** `config.log_path`, relative to the sandbox's log directory (absent: none). */
+  readonly logPath?: string;
 }
 
 /** How a stopped container ended. */
@@ -50,20 +54,37 @@ export interface PodView {
     /** The image's manifest digest, once the component is loaded. */
     readonly imageDigest?: string;
     readonly exit?: ContainerExit;
+    /** What the loaded component costs now; absent until it is loaded or once it is freed. */
+    readonly usage?: () => PodUsage;
   };
+}
+
+/** A pod's live cost, for CRI stats. */
+export interface PodUsage {
+  /** Linear memory of its instances, in bytes. */
+  readonly memoryBytes: number;
+  /** Time spent running its code, cumulative nanoseconds. */
+  readonly cpuNanos: bigint;
 }
 
 /** A pod's component, loaded and ready to serve. */
 export interface PreparedPod {
   /** The image's manifest digest. */
   readonly digest: string;
-  /** Starts serving on the pod's address; rejects if it cannot bind. */
-  serve(address: string): Promise<PodServing>;
+  /**
+   * Starts serving on the pod's address; rejects if it cannot bind. With `listenerFd`, serves on
+   * that already listening socket instead (one a takeover adopted from the previous vimanad).
+   */
+  serve(address: string, listenerFd?: number): Promise<PodServing>;
   /** Frees the pod's instances. */
   close(): void;
+  /** What it costs now (zero memory once closed). */
+  usage(): PodUsage;
 }
 
 export interface PodServing {
+  /** The listening socket's file descriptor (what a takeover hands to the next vimanad). */
+  readonly listenerFd: number;
   /** Stops accepting calls; calls in flight get `graceMs`. */
   stop(graceMs: number): Promise<void>;
 }

@@ -1,0 +1,56 @@
+// The CRI socket as a net.Server whose connections are handed to the gRPC server, instead of
+// grpc-js binding the path itself: so that the listening socket has a descriptor a takeover can
+// pass on, and a new vimanad can serve on the very socket kubelet is connected to.
+import { existsSync } from "node:fs";
+import { unlink } from "node:fs/promises";
+import net from "node:net";
+import * as grpc from "@grpc/grpc-js";
+import { bindUnixSocket } from "./fds.ts";
+
+export interface CriListener {
+  /** The listening socket's descriptor. */
+  readonly fd: number;
+  /** Stops accepting; connections already made stay with the gRPC server. */
+  close(): Promise<void>;
+}
+
+/** Listens on `where` (a socket path, or an adopted descriptor) and feeds `server`. */
+export async function listenCri(
+  server: grpc.Server,
+  where: { path: string } | { fd: number },
+): Promise<CriListener> {
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const listener = net.createServer((socket) => injector.injectConnection(socket));
+  let fd: number;
+  if ("path" in where) {
+    await clearStaleSocket(where.path);
+    fd = bindUnixSocket(where.path);
+  } else {
+    fd = where.fd;
+  }
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", (error) =>
+      reject(new Error(`Cannot serve CRI on socket fd ${fd}: ${error.message}`)),
+    );
+    listener.listen({ fd }, () => resolve());
+  });
+  return {
+    fd,
+    close: () => new Promise<void>((resolve) => listener.close(() => resolve())),
+  };
+}
+
+/** A socket file left by a crashed vimanad is removed; one something still serves on is not. */
+async function clearStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const answered = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (answered) throw new Error(`Cannot bind Unix socket '${path}': another process serves on it`);
+  await unlink(path);
+}
