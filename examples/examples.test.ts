@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { transpileBytes } from "@bytecodealliance/jco-transpile";
+import { LineWriter, wasiImports } from "../runtime/host/index.ts";
 import { type ComponentRecord, compileMethodCodec } from "../src/codec/index.ts";
 import { decodeMetadata } from "../src/metadata/index.ts";
 import { protocDecode, protocEncode } from "../src/metadata/testdata/protoc.ts";
@@ -33,7 +34,13 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-/** Transpiles a built example with jco and instantiates it: nothing but the component's glue. */
+/** What the examples printed, line by line (only adder-logging-c prints). */
+const printed: string[] = [];
+
+/**
+ * Transpiles a built example with jco and instantiates it: the component's glue and, for what it
+ * imports, vimanad's WASI sandbox with its output collected in `printed`.
+ */
 async function instantiate(example: ExampleComponent): Promise<AddFloats> {
   const bytes = await Bun.file(builtPath(example)).bytes();
   const { files } = await transpileBytes(bytes, { name: example.name, instantiation: "async" });
@@ -42,7 +49,8 @@ async function instantiate(example: ExampleComponent): Promise<AddFloats> {
   const glue = await import(join(dir, `${example.name}.js`));
   const compile = async (name: string) =>
     WebAssembly.compile(await Bun.file(join(dir, name)).bytes());
-  return glue.instantiate(compile, {});
+  const collect = new LineWriter((line) => printed.push(line));
+  return glue.instantiate(compile, wasiImports({ env: [], stdout: collect, stderr: collect }));
 }
 
 const f32 = Math.fround;
@@ -84,6 +92,7 @@ describe.each(exampleComponents.map((e) => [e.name, e] as const))("%s", (name, e
     const { result } = component.addFloats({ headers: [] }, { x: 3.5, y: -1.2 });
     expect(result).toBe(compute(3.5, -1.2));
     if (name.startsWith("adder")) expect(result).toBe(f32(2.3));
+    if (name === "adder-logging-c") expect(printed).toContain("AddFloats(3.5, -1.2) = 2.3");
   });
 
   test("serves AddFloats bytes through the codec its built Metadata describes", async () => {

@@ -16,5 +16,6 @@ export {
   type LoadOptions,
   type LoadOrigin,
 } from "./host.ts";
-export type { LogLine, LogSink } from "./log.ts";
+export { LineWriter, type LogLine, type LogSink } from "./log.ts";
 export { Pod, type PodOptions, type PodStats, type PodUsage } from "./pod.ts";
+export { type WasiImports, wasiImports } from "./wasi/index.ts";
