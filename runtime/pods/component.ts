@@ -2,7 +2,12 @@
 // the host (transpile cache), the Metadata decoded, then a host pod with CreateContainer's
 // environment; serving is the data plane's per-pod server.
 import { decodeMetadata } from "../../src/metadata/index.ts";
-import { formatComponentName, formatPodName } from "../../src/names/index.ts";
+import {
+  formatComponentName,
+  formatPodName,
+  parseReflectionPolicy,
+  REFLECTION_ANNOTATION,
+} from "../../src/names/index.ts";
 import { startPodServer } from "../dataplane/index.ts";
 import type { ComponentHost } from "../host/index.ts";
 import type { ImageStore } from "../images/index.ts";
@@ -19,8 +24,11 @@ export interface ComponentPreparerOptions {
 
 export function componentPreparer(options: ComponentPreparerOptions): PreparePod {
   const { images, host, port, log } = options;
-  return async (pod, env) => {
+  return async (pod, env, annotations) => {
     const component = formatComponentName(pod);
+    // The Domain's reflection policy, put on the pod by the operator; a bad value fails the pod.
+    const policy = annotations[REFLECTION_ANNOTATION];
+    const reflection = policy === undefined ? undefined : parseReflectionPolicy(policy);
     const contents = await images.load(pod);
     if (contents === undefined) throw new Error(`image ${component} is not pulled`);
     const loaded = await host.load(contents.component, { name: component });
@@ -35,6 +43,7 @@ export function componentPreparer(options: ComponentPreparerOptions): PreparePod
           port,
           ...(listenerFd !== undefined && { listenerFd }),
           metadata,
+          ...(reflection && { reflection }),
           pod: hostPod,
           exports: loaded.exports,
           // One line per call would dominate the log at any real rate; failures are logged.

@@ -90,4 +90,9 @@ export interface PodServing {
 }
 
 /** Loads the component a pod runs, with the environment CreateContainer gave it. */
-export type PreparePod = (pod: PodName, env: ReadonlyMap<string, string>) => Promise<PreparedPod>;
+/** Loads a pod's component; the sandbox's annotations carry per-pod serving options. */
+export type PreparePod = (
+  pod: PodName,
+  env: ReadonlyMap<string, string>,
+  annotations: Readonly<Record<string, string>>,
+) => Promise<PreparedPod>;

@@ -280,10 +280,15 @@ export async function startPod(
   cri: CriClient,
   image: PushedImage,
   port: number,
+  options: { annotations?: Record<string, string> } = {},
 ): Promise<{ podSandboxId: string; containerId: string; ip: string }> {
   const { pod_sandbox_id } = await cri.call(criMethods.RunPodSandbox, {
     runtime_handler: RUNTIME_HANDLER,
-    config: { metadata: { name: "pod", uid: crypto.randomUUID() }, labels: image.labels },
+    config: {
+      metadata: { name: "pod", uid: crypto.randomUUID() },
+      labels: image.labels,
+      annotations: options.annotations ?? {},
+    },
   });
   const sandbox = await cri.call(criMethods.PodSandboxStatus, { pod_sandbox_id });
   const ip = sandbox.status?.network?.ip ?? "";
