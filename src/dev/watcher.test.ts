@@ -147,9 +147,15 @@ describe("the watcher", () => {
     // Every call succeeds (`hello` throws otherwise); while the build runs, the old version
     // answers them.
     let old = 0;
+    const deadline = Date.now() + 240_000;
     for (;;) {
       const { message } = await hello();
       if (message === "Hi, Ada!") break;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the edit was not served within 240 s; dev printed:\n${h.lines.slice(before).join("\n")}`,
+        );
+      }
       expect(message).toBe("Hello, Ada!");
       old++;
     }
