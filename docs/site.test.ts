@@ -146,12 +146,14 @@ describe("in chromium", () => {
     await probe.stop(true);
     const dev = Bun.spawn(
       [process.execPath, "run", "docs", "--port", String(port), "--host", "127.0.0.1"],
-      { cwd: repoRoot, stdout: "pipe", stderr: "pipe" },
+      // Under CI=true VitePress colours its output (picocolors): the port is set in bold.
+      { cwd: repoRoot, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
     );
     try {
       const output = dev.stdout.pipeThrough(new TextDecoderStream()).getReader();
       let printed = "";
-      while (!printed.includes(`127.0.0.1:${port}`)) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what it strips
+      while (!printed.replace(/\x1b\[[0-9;]*m/g, "").includes(`127.0.0.1:${port}`)) {
         const { value, done } = await output.read();
         if (done) throw new Error(`bun run docs ended: ${printed}${await dev.stderr.text()}`);
         printed += value;
