@@ -31,30 +31,65 @@ try {
   process.exit(1);
 }
 
-// A JUnit report beside the console output gives the one-line summary CI systems read.
-const report = join(import.meta.dir, "..", "build", "test-report.xml");
-await rm(report, { force: true });
-// Suites start containerd, registries and compilers: seconds, not the default 5 s. (bunfig has no
-// timeout setting, and setDefaultTimeout in a preload reaches only the first file.)
-const tests = Bun.spawn(
-  [
-    process.execPath,
-    "test",
-    "--timeout=60000",
-    "--reporter=junit",
-    `--reporter-outfile=${report}`,
-    ...args,
-  ],
-  { stdio: ["inherit", "inherit", "inherit"] },
-);
-const code = await tests.exited;
-const file = Bun.file(report);
-const totals = (await file.exists())
-  ? /<testsuites\b[^>]*>/.exec(await file.text())?.[0]
-  : undefined;
-if (totals) {
-  const count = (name: string) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(totals)?.[1] ?? 0);
-  const [all, failed, skipped] = [count("tests"), count("failures"), count("skipped")];
-  console.log(`\ntests: ${all - failed - skipped} passed, ${failed} failed, ${skipped} skipped`);
+// Files that run in a bun test process of their own on a whole run: in the process shared by
+// every file, the dev server's build worker never answered the watcher's JS build (seen in two
+// whole runs; the file alone passes).
+const ownProcess = ["src/dev/watcher.test.ts"];
+
+/** One `bun test` run with a JUnit report; resolves its exit code and its totals. */
+async function runTests(
+  name: string,
+  testArgs: readonly string[],
+): Promise<{ code: number; totals: [number, number, number] }> {
+  // A JUnit report beside the console output gives the one-line summary CI systems read.
+  const report = join(import.meta.dir, "..", "build", `test-report${name}.xml`);
+  await rm(report, { force: true });
+  // Suites start containerd, registries and compilers: seconds, not the default 5 s. (bunfig has
+  // no timeout setting, and setDefaultTimeout in a preload reaches only the first file.)
+  const tests = Bun.spawn(
+    [
+      process.execPath,
+      "test",
+      "--timeout=60000",
+      "--reporter=junit",
+      `--reporter-outfile=${report}`,
+      ...testArgs,
+    ],
+    { stdio: ["inherit", "inherit", "inherit"] },
+  );
+  const code = await tests.exited;
+  const file = Bun.file(report);
+  const header = (await file.exists())
+    ? /<testsuites\b[^>]*>/.exec(await file.text())?.[0]
+    : undefined;
+  const count = (key: string) =>
+    Number(header ? (new RegExp(`\\b${key}="(\\d+)"`).exec(header)?.[1] ?? 0) : 0);
+  return { code, totals: [count("tests"), count("failures"), count("skipped")] };
 }
+
+const root = join(import.meta.dir, "..");
+const runs: [string, string[]][] = [];
+if (args.length > 0) {
+  runs.push(["", args]);
+} else {
+  const files: string[] = [];
+  for await (const path of new Bun.Glob("**/*.test.ts").scan({ cwd: root })) {
+    if (!/^(node_modules|build|dist)\//.test(path) && !ownProcess.includes(path)) {
+      files.push(`./${path}`);
+    }
+  }
+  runs.push(["", files.sort()]);
+  for (const [i, path] of ownProcess.entries()) runs.push([`-${i + 1}`, [`./${path}`]]);
+}
+let code = 0;
+const sum = [0, 0, 0];
+for (const [name, testArgs] of runs) {
+  const run = await runTests(name, testArgs);
+  if (run.code !== 0) code = run.code;
+  run.totals.forEach((n, i) => {
+    sum[i] = (sum[i] ?? 0) + n;
+  });
+}
+const [all = 0, failed = 0, skipped = 0] = sum;
+console.log(`\ntests: ${all - failed - skipped} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(code);
