@@ -569,15 +569,18 @@ function record(pod: PodRecord): PodRecordData {
     addressHeld: pod.addressHeld,
     sandbox: pod.sandbox,
     createdAt: pod.createdAt,
-    ...(container && {
-      container: {
-        spec: container.spec,
-        createdAt: container.createdAt,
-        startedAt: container.startedAt,
-        ...(container.imageDigest !== undefined && { imageDigest: container.imageDigest }),
-        ...(container.exit && { exit: container.exit }),
-      },
-    }),
+    ...(container && { container: containerData(container) }),
+  };
+}
+
+/** A container's lasting part: what its record keeps and its view shows. */
+function containerData(container: ContainerRecord) {
+  return {
+    spec: container.spec,
+    createdAt: container.createdAt,
+    startedAt: container.startedAt,
+    ...(container.imageDigest !== undefined && { imageDigest: container.imageDigest }),
+    ...(container.exit && { exit: container.exit }),
   };
 }
 
@@ -591,11 +594,7 @@ function view(pod: PodRecord): PodView {
     createdAt: pod.createdAt,
     ...(container && {
       container: {
-        spec: container.spec,
-        createdAt: container.createdAt,
-        startedAt: container.startedAt,
-        ...(container.imageDigest !== undefined && { imageDigest: container.imageDigest }),
-        ...(container.exit && { exit: container.exit }),
+        ...containerData(container),
         ...(container.init.settled?.ok && { usage: usageOf(container.init.settled.prepared) }),
       },
     }),
