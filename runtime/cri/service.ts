@@ -22,6 +22,7 @@ import { criMessage } from "./codec.ts";
 import type { Downstream, RawAnswer } from "./downstream.ts";
 import { CriStatusError, internal } from "./errors.ts";
 import { registerImageHandlers } from "./image-service.ts";
+import { metadataSizeProblem } from "./input-limits.ts";
 import {
   answer,
   appended,
@@ -205,6 +206,10 @@ export function criHandlers(options: CriServiceOptions): {
 
   runtime("RunPodSandbox", async (bytes, call) => {
     const request = codec.RunPodSandboxRequest.decode(bytes);
+    const tooLarge = metadataSizeProblem("pod sandbox", request.config ?? {});
+    if (tooLarge !== undefined) {
+      return failed(new CriStatusError(grpc.status.INVALID_ARGUMENT, tooLarge));
+    }
     if (request.runtime_handler !== RUNTIME_HANDLER) {
       const reply = await kit.forward("RunPodSandbox", bytes, call);
       ids.add(codec.RunPodSandboxResponse.decode(reply.bytes).pod_sandbox_id);
@@ -274,6 +279,10 @@ export function criHandlers(options: CriServiceOptions): {
 
   runtime("CreateContainer", async (bytes, call) => {
     const request = codec.CreateContainerRequest.decode(bytes);
+    const tooLarge = metadataSizeProblem("container", request.config ?? {});
+    if (tooLarge !== undefined) {
+      return failed(new CriStatusError(grpc.status.INVALID_ARGUMENT, tooLarge));
+    }
     if (ids.owns(request.pod_sandbox_id)) {
       const reply = await kit.forward("CreateContainer", bytes, call);
       ids.add(codec.CreateContainerResponse.decode(reply.bytes).container_id);

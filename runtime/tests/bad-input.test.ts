@@ -216,6 +216,51 @@ describe("bad input through CRI", () => {
     });
   });
 
+  test("oversized labels and annotations: INVALID_ARGUMENT naming the key, for any runtime handler; List calls unharmed", async () => {
+    const huge = "x".repeat(300 * 1024);
+    const invalid = (details: string) => ({ code: status.INVALID_ARGUMENT, details });
+    expect(await failure(run(image.labels, { annotations: { "example.com/blob": huge } }))).toEqual(
+      invalid(
+        `pod sandbox annotations exceed 262144 bytes in total at key "example.com/blob" (value of ${huge.length} bytes)`,
+      ),
+    );
+    const manyLabels = Object.fromEntries(
+      Array.from({ length: 5 }, (_, i) => [`example.com/l${i}`, "y".repeat(60 * 1024)]),
+    );
+    expect(await failure(run({ ...image.labels, ...manyLabels }))).toEqual(
+      invalid(
+        `pod sandbox labels exceed 262144 bytes in total at key "example.com/l4" (value of ${60 * 1024} bytes)`,
+      ),
+    );
+    const longKey = `${"k".repeat(400)}`;
+    const keyProblem = await failure(run({ ...image.labels, [longKey]: "v" }));
+    expect(keyProblem.code).toBe(status.INVALID_ARGUMENT);
+    expect(keyProblem.details).toContain("a key may have at most 317");
+    // Refused before it reaches containerd, too.
+    const proxied = await failure(
+      cri.call(criMethods.RunPodSandbox, {
+        config: {
+          metadata: { name: "huge", namespace: "default", uid: "u-huge" },
+          annotations: { "example.com/blob": huge },
+        },
+      }),
+    );
+    expect(proxied.code).toBe(status.INVALID_ARGUMENT);
+    const sandbox = (
+      await cri.call(criMethods.RunPodSandbox, {
+        runtime_handler: RUNTIME_HANDLER,
+        config: { labels: image.labels },
+      })
+    ).pod_sandbox_id;
+    const container = await failure(create(sandbox, { annotations: { "example.com/blob": huge } }));
+    expect(container.code).toBe(status.INVALID_ARGUMENT);
+    expect(container.details.startsWith("container annotations exceed 262144 bytes")).toBe(true);
+    const listed = await cri.call(criMethods.ListPodSandbox, {});
+    expect(listed.items.some((item) => item.id === sandbox)).toBe(true);
+    await cri.call(criMethods.StopPodSandbox, { pod_sandbox_id: sandbox });
+    await cri.call(criMethods.RemovePodSandbox, { pod_sandbox_id: sandbox });
+  });
+
   test("vimanad is still up", async () => {
     expect((await cri.call(criMethods.Version, {})).runtime_name).toBe("vimana");
     expect(vimanad.exited()).toBe(false);
