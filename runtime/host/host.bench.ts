@@ -1,10 +1,13 @@
 // bun run bench host: the component host's costs, each against a baseline measured in the same
 // run — AddFloats through a pod vs jco's glue alone (with one header and with h2load's four; the
 // glue patched and not), instance creation, first vs cached load, and fuel instrumentation on a
-// compute-bound loop. Rounds alternate; figures are medians.
+// compute-bound loop, and shared against unshared memories (capMemory). Rounds alternate;
+// figures are medians. It runs with vimanad's engine options (runtime/engine.ts).
+import "../engine.ts";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "@bytecodealliance/jco";
 import { type CallContext, ComponentHost } from "./index.ts";
 import type { GlueInstantiate } from "./instance.ts";
 import { capMemory, instrument, limitsImport } from "./instrument.ts";
@@ -202,25 +205,89 @@ async function benchFuel(): Promise<void> {
   const metered = await glueOnly("spinner", "crunch", (module) =>
     capMemory(instrument(module), 2 ** 30),
   );
+  const unshared = await glueOnly("spinner", "crunch", (module) => instrument(module));
   const n = 20_000_000;
-  const times = { plain: [] as number[], metered: [] as number[] };
+  const times = { plain: [] as number[], metered: [] as number[], unshared: [] as number[] };
   for (let round = 0; round < 16; round++) {
     for (const [name, crunch] of [
       ["plain", plain],
       ["metered", metered],
+      ["unshared", unshared],
     ] as const) {
       const start = performance.now();
       crunch(context, { n });
       if (round > 0) times[name].push(performance.now() - start);
     }
   }
-  const [p, m] = [median(times.plain), median(times.metered)];
+  const [p, m, u] = [median(times.plain), median(times.metered), median(times.unshared)];
   console.log(
-    `fuel on crunch(${n / 1e6}M iterations), medians of 15: uninstrumented ${ms(p)}, instrumented ${ms(m)}, overhead ${(((m - p) / p) * 100).toFixed(1)}% (target ≤ 15%)`,
+    `fuel on crunch(${n / 1e6}M iterations), medians of 15: uninstrumented ${ms(p)}, instrumented ${ms(m)}, overhead ${(((m - p) / p) * 100).toFixed(1)}% (target ≤ 15%); instrumented with an unshared memory ${ms(u)}`,
+  );
+}
+
+/**
+ * capMemory makes memories shared (JSC reserves a shared memory's maximum up front) against the
+ * engine's default, an unshared memory that a grow copies: one-page grows, AddFloats calls.
+ */
+async function benchMemory(): Promise<void> {
+  const cap = 128 * 2 ** 20;
+  const grower = await parse(`(module
+    (memory (export "memory") 1 2048)
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`);
+  const pages = 512;
+  const growTimes = { unshared: [] as number[], shared: [] as number[] };
+  for (let round = 0; round < 4; round++) {
+    for (const [name, module] of [
+      ["unshared", grower],
+      ["shared", capMemory(grower, cap)],
+    ] as const) {
+      const grow = new WebAssembly.Instance(await WebAssembly.compile(module)).exports.grow as (
+        pages: number,
+      ) => number;
+      const start = performance.now();
+      for (let i = 0; i < pages; i++) grow(1);
+      if (round > 0) growTimes[name].push(performance.now() - start);
+    }
+  }
+  const creation = { unshared: [] as number[], shared: [] as number[] };
+  const compiled = {
+    unshared: await WebAssembly.compile(grower),
+    shared: await WebAssembly.compile(capMemory(grower, cap)),
+  };
+  for (let round = 0; round < 2_001; round++) {
+    for (const name of ["unshared", "shared"] as const) {
+      const start = Bun.nanoseconds();
+      new WebAssembly.Instance(compiled[name]);
+      if (round > 0) creation[name].push((Bun.nanoseconds() - start) / 1e3);
+    }
+  }
+  console.log(
+    `memory: instance creation with a ${cap / 2 ** 20} MiB maximum, medians of 2,000: unshared ${median(creation.unshared).toFixed(1)} µs, shared ${median(creation.shared).toFixed(1)} µs`,
+  );
+  const [u, sh] = [median(growTimes.unshared), median(growTimes.shared)];
+  console.log(
+    `memory: ${pages} one-page grows (to ${pages / 16} MiB), medians of 3: unshared ${ms(u)}, shared ${ms(sh)} (${(u / sh).toFixed(0)}× faster)`,
+  );
+  const unshared = await glueOnly("adder-wat", "addFloats", (module) => module);
+  const shared = await glueOnly("adder-wat", "addFloats", (module) => capMemory(module, cap));
+  const rates = { unshared: [] as number[], shared: [] as number[] };
+  for (let round = 0; round < 8; round++) {
+    for (const [name, call] of [
+      ["unshared", unshared],
+      ["shared", shared],
+    ] as const) {
+      const { perSecond } = measureCalls(() => call(context, request), 100_000);
+      if (round > 0) rates[name].push(perSecond);
+    }
+  }
+  const [ru, rs] = [median(rates.unshared), median(rates.shared)];
+  console.log(
+    `memory: AddFloats through jco's glue, medians of 7 × 100,000 calls: unshared ${(ru / 1e6).toFixed(2)}M/s, shared ${(rs / 1e6).toFixed(2)}M/s (shared/unshared ${(rs / ru).toFixed(2)}×)`,
   );
 }
 
 try {
+  await benchMemory();
   await benchLoads();
   await benchCalls();
   await benchInstances();

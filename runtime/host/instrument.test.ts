@@ -154,6 +154,27 @@ describe("memory", () => {
     expect(own(3)).toBe(1);
   });
 
+  test("capMemory makes memories shared, defined and imported alike, so a grow never copies", async () => {
+    const owner = await parse(`(module
+      (memory (export "memory") 1)
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`);
+    const user = await parse(`(module
+      (import "owner" "memory" (memory 1))
+      (func (export "size") (result i32) (memory.size)))`);
+    const cap = 2048 * 65536;
+    const ownerExports = new WebAssembly.Instance(await WebAssembly.compile(capMemory(owner, cap)))
+      .exports as { memory: WebAssembly.Memory; grow: (pages: number) => number };
+    expect(ownerExports.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const size = new WebAssembly.Instance(await WebAssembly.compile(capMemory(user, cap)), {
+      owner: { memory: ownerExports.memory },
+    }).exports.size as () => number;
+    // One page at a time to the cap: in place, where an unshared memory is copied each time.
+    let grown = 0;
+    while (ownerExports.grow(1) !== -1) grown++;
+    expect(grown).toBe(2047);
+    expect(size()).toBe(2048);
+  });
+
   test("capMemory refuses a memory whose minimum is above the cap", async () => {
     const big = await parse("(module (memory 20))");
     expect(() => capMemory(big, 16 * 65536)).toThrow(

@@ -4,7 +4,7 @@
 //   unbounded computation enters a function or repeats a loop, so it runs out.
 // - memory: a failed `memory.grow` sets a flag, so a trap that follows is reported as the memory
 //   cap being hit; `capMemory` lowers each memory's declared maximum to the cap, so the engine
-//   itself refuses growth beyond it.
+//   itself refuses growth beyond it, and makes it shared, so growing never copies it.
 // The counter, the flag and a scratch slot are imported globals: one `WebAssembly.Global` each per
 // instance, set by the host before every call.
 import { ByteReader, ByteWriter, hex, u32Bytes } from "./bytes.ts";
@@ -121,42 +121,95 @@ export function instrument(module: Uint8Array): Uint8Array {
 }
 
 /**
- * Lowers the declared maximum of every memory the module defines to `maxBytes` (whole pages),
- * so `memory.grow` past it returns -1. Fails if a memory's minimum is already above the cap.
+ * Makes every memory the module defines or imports shared, with its maximum lowered to
+ * `maxBytes` (whole pages), so `memory.grow` past it returns -1. Fails if a memory's minimum is
+ * already above the cap.
+ *
+ * Shared, because JavaScriptCore reserves a shared memory's maximum up front and grows it in
+ * place, while it copies an unshared one on every grow (fast memory is off, docs/vimanad.md):
+ * growing one page at a time to 125 MiB took 123 ms shared and 129 s unshared, blocking every
+ * other call meanwhile. Instructions and glue work on it unchanged; only `memory.buffer` is a
+ * SharedArrayBuffer. Imports are rewritten too, since an import must match the memory's type.
  */
 export function capMemory(module: Uint8Array, maxBytes: number): Uint8Array {
   const capPages = Math.floor(maxBytes / WASM_PAGE);
   const sections = readSections(module);
   const memory = sections.find((s) => s.id === Section.Memory);
-  if (!memory) return module;
-  const r = new ByteReader(module, memory.start, memory.end);
+  const imports = sections.find((s) => s.id === Section.Import);
+  if (!memory && !(imports && importsMemory(module, imports))) return module;
+  const out = new ByteWriter(module.length + 16);
+  out.bytes(module.subarray(0, 8));
+  for (const section of sections) {
+    const r = new ByteReader(module, section.start, section.end);
+    if (section === memory) {
+      const w = new ByteWriter();
+      const count = r.u32();
+      w.u32(count);
+      for (let i = 0; i < count; i++) writeSharedLimits(r, w, capPages, `memory ${i}`);
+      out.section(Section.Memory, w);
+    } else if (section === imports) {
+      out.section(Section.Import, shareImportedMemories(r, capPages));
+    } else {
+      out.bytes(module.subarray(section.headerStart, section.end));
+    }
+  }
+  return out.finish();
+}
+
+/** Copies one memory's limits as shared, with the maximum at most `capPages`. */
+function writeSharedLimits(r: ByteReader, w: ByteWriter, capPages: number, what: string): void {
+  const flags = r.u32();
+  if (flags & ~1) {
+    // Already shared or 64-bit memories: no toolchain here emits them.
+    throw new Error(
+      `${what} has limits flags ${hex(flags)}: only 32-bit unshared memories are supported`,
+    );
+  }
+  const min = r.u32();
+  const max = flags & 1 ? r.u32() : Number.POSITIVE_INFINITY;
+  if (min > capPages) {
+    throw new Error(
+      `${what} needs at least ${min} pages (${mib(min)}), above the memory cap of ${capPages} pages (${mib(capPages)})`,
+    );
+  }
+  w.byte(0x03); // has a maximum, shared
+  w.u32(min);
+  w.u32(Math.min(max, capPages));
+}
+
+function importsMemory(module: Uint8Array, section: SectionRange): boolean {
+  const r = new ByteReader(module, section.start, section.end);
+  const count = r.u32();
+  for (let i = 0; i < count; i++) {
+    r.name();
+    r.name();
+    const kind = r.byte();
+    if (kind === 0x02) return true;
+    skipImportDesc(r, kind);
+  }
+  return false;
+}
+
+function shareImportedMemories(r: ByteReader, capPages: number): ByteWriter {
   const w = new ByteWriter();
   const count = r.u32();
   w.u32(count);
   for (let i = 0; i < count; i++) {
-    const flags = r.u32();
-    if (flags & ~1) {
-      // Shared (threads) and 64-bit memories: no toolchain here emits them.
-      throw new Error(
-        `memory ${i} has limits flags ${hex(flags)}: only 32-bit unshared memories are supported`,
-      );
+    const module = r.name();
+    const name = r.name();
+    const kind = r.byte();
+    w.name(module);
+    w.name(name);
+    w.byte(kind);
+    if (kind === 0x02) {
+      writeSharedLimits(r, w, capPages, `imported memory ${module}.${name}`);
+    } else {
+      const from = r.offset;
+      skipImportDesc(r, kind);
+      copySince(r, w, from);
     }
-    const min = r.u32();
-    const max = flags & 1 ? r.u32() : Number.POSITIVE_INFINITY;
-    if (min > capPages) {
-      throw new Error(
-        `memory ${i} needs at least ${min} pages (${mib(min)}), above the memory cap of ${capPages} pages (${mib(capPages)})`,
-      );
-    }
-    w.byte(0x01);
-    w.u32(min);
-    w.u32(Math.min(max, capPages));
   }
-  const out = new ByteWriter(module.length + 16);
-  out.bytes(module.subarray(0, memory.headerStart));
-  out.section(Section.Memory, w);
-  out.bytes(module.subarray(memory.end));
-  return out.finish();
+  return w;
 }
 
 function mib(pages: number): string {
