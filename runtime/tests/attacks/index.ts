@@ -1,0 +1,17 @@
+export { type Attacker, pushAttacker } from "./components.ts";
+export {
+  type Attack,
+  emptyContinuationFlood,
+  idleHeads,
+  openStreams,
+  oversizedHeaders,
+  rapidReset,
+} from "./floods.ts";
+export { connectRaw, Flags, FrameType, frame, headerBlock } from "./h2-frames.ts";
+export {
+  continuousCallers,
+  criLatency,
+  healthyThroughput,
+  rssMiB,
+  type Throughput,
+} from "./measure.ts";

@@ -1,0 +1,129 @@
+// What the isolation suite measures while one pod is attacked: the healthy pod's throughput and
+// p99 (h2load), CRI latency as kubelet sees it (Version and ListPodSandbox in turn), and
+// vimanad's resident memory.
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { type CriClient, criMethods } from "../../cri/index.ts";
+import { addFloatsMessage, frame } from "../../dataplane/testdata/clients.ts";
+
+const ADD_FLOATS = "/foo.bar.AdderService/AddFloats";
+
+export interface Throughput {
+  readonly rps: number;
+  readonly p99Ms: number;
+  readonly failed: number;
+}
+
+/** `seconds` of AddFloats on one pod with h2load (-c 4 -m 8); failures counted, not fatal. */
+export async function healthyThroughput(
+  host: string,
+  port: number,
+  seconds: number,
+): Promise<Throughput> {
+  const h2load = Bun.which("h2load");
+  if (!h2load) throw new Error("h2load not found; install it with: apt-get install nghttp2-client");
+  const dir = await mkdtemp(join(tmpdir(), "vimana-isolation-"));
+  try {
+    const body = join(dir, "add-floats.bin");
+    await Bun.write(body, frame(addFloatsMessage(3.5, -1.2)));
+    const log = join(dir, "requests.tsv");
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}${ADD_FLOATS}`;
+    const child = Bun.spawn(
+      [
+        h2load,
+        ...["-c", "4", "-m", "8", "-D", String(seconds), "-d", body],
+        ...["-H", "content-type: application/grpc", "-H", "te: trailers"],
+        `--log-file=${log}`,
+        url,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const [out] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+    const durations = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .filter((line) => line.length > 0)
+      .map((line) => Number(line.split("\t")[2]))
+      .sort((a, b) => a - b);
+    const p99 = durations[Math.min(durations.length - 1, Math.floor(durations.length * 0.99))];
+    return {
+      rps: Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(out)?.[1] ?? 0),
+      p99Ms: (p99 ?? Number.NaN) / 1000,
+      failed:
+        Number(/(\d+) failed/.exec(out)?.[1] ?? 0) + Number(/(\d+) errored/.exec(out)?.[1] ?? 0),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Version and ListPodSandbox in turn for `ms`; the latencies' p99 and maximum, in ms. */
+export async function criLatency(
+  cri: CriClient,
+  ms: number,
+): Promise<{ p99Ms: number; maxMs: number; calls: number }> {
+  const latencies: number[] = [];
+  const end = performance.now() + ms;
+  for (let i = 0; performance.now() < end; i++) {
+    const start = performance.now();
+    if (i % 2 === 0) await cri.call(criMethods.Version, {});
+    else await cri.call(criMethods.ListPodSandbox, {});
+    latencies.push(performance.now() - start);
+    await Bun.sleep(20);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? 0,
+    maxMs: latencies.at(-1) ?? 0,
+    calls: latencies.length,
+  };
+}
+
+/** vimanad's resident set, in MiB. */
+export function rssMiB(pid: number): number {
+  const line = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(line?.[1] ?? 0) / 1024;
+}
+
+/** `count` clients calling AddFloats on an attacking pod back to back until stopped. */
+export function continuousCallers(host: string, port: number, count: number) {
+  const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const request = Buffer.from(addFloatsMessage(1, 2));
+  let running = true;
+  let answered = 0;
+  let failed = 0;
+  const clients = Array.from(
+    { length: count },
+    () => new grpc.Client(target, grpc.credentials.createInsecure()),
+  );
+  const loops = clients.map(async (client) => {
+    while (running) {
+      await new Promise<void>((resolve) => {
+        client.makeUnaryRequest(
+          ADD_FLOATS,
+          (bytes: Buffer) => bytes,
+          (bytes: Buffer) => bytes,
+          request,
+          new grpc.Metadata(),
+          { deadline: Date.now() + 30_000 },
+          (error) => {
+            if (error) failed++;
+            else answered++;
+            resolve();
+          },
+        );
+      });
+    }
+  });
+  return {
+    async stop(): Promise<string> {
+      running = false;
+      await Promise.all(loops);
+      for (const client of clients) client.close();
+      return `${count} caller(s): ${answered} answered, ${failed} failed`;
+    },
+  };
+}
