@@ -7,6 +7,7 @@ import { formatPodName, type PodName, parsePodName } from "../src/names/index.ts
 import { pullChangedVimanaImage, pullVimanaImage } from "../src/oci/index.ts";
 import { type Config, ConfigError, parseConfig, usage, VERSION } from "./config/index.ts";
 import { createCriServer, criHandlers, Downstream } from "./cri/index.ts";
+import { ConnectionBudget, defaultMaxConnections } from "./dataplane/index.ts";
 import { engineWarning } from "./engine.ts";
 import { ComponentHost } from "./host/index.ts";
 import { ImageStore } from "./images/index.ts";
@@ -107,7 +108,14 @@ async function serve(
   const records = new RecordStore(config.stateDir);
   pods = new Pods({
     ipam: createIpam(config),
-    prepare: componentPreparer({ images, host, port: config.dataplanePort, log }),
+    prepare: componentPreparer({
+      images,
+      host,
+      port: config.dataplanePort,
+      limits: config,
+      connections: new ConnectionBudget(config.maxConnections ?? defaultMaxConnections()),
+      log,
+    }),
     records,
     log,
   });

@@ -2,6 +2,7 @@
 // original's flags and keys, plus the ones this implementation adds.
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { DEFAULT_LIMITS } from "../dataplane/index.ts";
 
 export interface Config {
   incoming: string;
@@ -22,6 +23,14 @@ export interface Config {
   /** Take over from the vimanad running with this state dir, without dropping a pod or call. */
   takeover: boolean;
   logFormat: "json" | "text";
+  /** Data-plane limits (docs/dataplane.md, "Limits"). */
+  maxConcurrentStreams: number;
+  maxHeaderBytes: number;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnectionsPerPod: number;
+  /** Pod connections of the whole process; by default its open-files limit less a reserve. */
+  maxConnections: number | undefined;
 }
 
 export const defaults: Config = {
@@ -39,7 +48,19 @@ export const defaults: Config = {
   stateDir: "/var/lib/vimana/state",
   takeover: false,
   logFormat: "text",
+  ...DEFAULT_LIMITS,
+  maxConnections: undefined,
 };
+
+/** The numeric limits: flag, config key and what the value must be. */
+const limitKeys = [
+  "maxConcurrentStreams",
+  "maxHeaderBytes",
+  "headersTimeoutMs",
+  "idleTimeoutMs",
+  "maxConnectionsPerPod",
+  "maxConnections",
+] as const;
 
 export const VERSION = "0.0.0";
 
@@ -76,6 +97,14 @@ Options (each may also be a camelCase key in the --config JSON file; the command
   --takeover                    replace the vimanad running with this state dir, serving
                                 every pod throughout (same flags as the running one)
   --log-format json|text        log line format (${defaults.logFormat})
+
+Data-plane limits, per pod server (docs/dataplane.md, "Limits"):
+  --max-concurrent-streams N    HTTP/2 streams per connection (${defaults.maxConcurrentStreams})
+  --max-header-bytes N          request head size; larger ones get 431 (${defaults.maxHeaderBytes})
+  --headers-timeout-ms MS       first bytes and each HTTP/1.1 request head (${defaults.headersTimeoutMs})
+  --idle-timeout-ms MS          a connection with nothing in flight closes (${defaults.idleTimeoutMs})
+  --max-connections-per-pod N   open connections per pod (${defaults.maxConnectionsPerPod})
+  --max-connections N           open pod connections in all (open-files limit less 2048)
   --help                        print this and exit
   --version                     print the version and exit
 `;
@@ -135,6 +164,10 @@ export function parseConfig(argv: readonly string[]): Parsed {
   config.dataplanePort = port(
     flag("dataplanePort") ?? file.dataplanePort ?? defaults.dataplanePort,
   );
+  for (const key of limitKeys) {
+    const value = flag(key) ?? file[key];
+    if (value !== undefined) config[key] = positiveInteger(value, key);
+  }
   return { kind: "run", config };
 }
 
@@ -158,6 +191,7 @@ function parseFlags(argv: readonly string[]) {
       "dataplane-port": { type: "string" },
       "state-dir": { type: "string" },
       "log-format": { type: "string" },
+      ...Object.fromEntries(limitKeys.map((key) => [kebab(key), { type: "string" as const }])),
       takeover: { type: "boolean" },
       help: { type: "boolean" },
       version: { type: "boolean" },
@@ -211,6 +245,14 @@ function oneOf<T extends string>(value: unknown, key: string, allowed: readonly 
     throw new ConfigError(`${key}: expected one of ${allowed.join(", ")}, got ${String(value)}`);
   }
   return value as T;
+}
+
+function positiveInteger(value: unknown, key: string): number {
+  const number = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 1) {
+    throw new ConfigError(`${key}: expected a whole number of at least 1, got ${String(value)}`);
+  }
+  return number;
 }
 
 function port(value: unknown): number {

@@ -6,6 +6,12 @@ export { PodServerError } from "./errors.ts";
 export type { DataPlaneEvent, DataPlaneLog } from "./events.ts";
 export { HEALTH_SERVICE } from "./health.ts";
 export {
+  ConnectionBudget,
+  type DataPlaneLimits,
+  DEFAULT_LIMITS,
+  defaultMaxConnections,
+} from "./limits.ts";
+export {
   parseReflectionPolicy,
   REFLECTION_ANNOTATION,
   REFLECTION_PATHS,

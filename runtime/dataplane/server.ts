@@ -13,6 +13,12 @@ import type { DataPlaneLog } from "./events.ts";
 import { isGrpcContentType, serveGrpc } from "./grpc.ts";
 import { createHttpApp, serveHttp1, serveHttp2 } from "./http.ts";
 import {
+  ConnectionBudget,
+  type DataPlaneLimits,
+  DEFAULT_LIMITS,
+  defaultMaxConnections,
+} from "./limits.ts";
+import {
   REFLECTION_PATHS,
   ReflectionIndex,
   type ReflectionPolicy,
@@ -45,6 +51,10 @@ export interface PodServerOptions {
   maxMessageBytes?: number;
   /** Which services gRPC server reflection describes (default: all). */
   reflection?: ReflectionPolicy;
+  /** Per-connection and per-pod limits (default DEFAULT_LIMITS). */
+  limits?: DataPlaneLimits;
+  /** Open connections across every pod of the process (default: a budget of this server's own). */
+  connections?: ConnectionBudget;
 }
 
 export interface PodServer {
@@ -64,8 +74,8 @@ export interface PodServer {
 }
 
 const HTTP2_PREFACE = "PRI";
-/** A connection that sends nothing this long after connecting is dropped. */
-const FIRST_BYTES_TIMEOUT_MS = 30_000;
+/** At most one "connection refused" warning per pod this often: an attack must not flood the log. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Starts serving a pod. Throws a PodServerError: "metadata" when a method cannot be served
@@ -79,27 +89,67 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
   const logError = (what: string) => (error: unknown) =>
     serving.log({ kind: "error", pod: podName, message: `${what}: ${messageOf(error)}`, error });
 
-  const h2 = http2.createServer();
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const budget = options.connections ?? new ConnectionBudget(defaultMaxConnections());
+  // Streams past the advertised limit are refused by the HTTP/2 layer, and a client that keeps
+  // opening them gets GOAWAY ENHANCE_YOUR_CALM; so do CONTINUATION and reset floods.
+  const h2 = http2.createServer({
+    settings: { maxConcurrentStreams: limits.maxConcurrentStreams },
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
     session.on("error", logError("HTTP/2 session"));
+    // GOAWAY after a quiet spell: calls in flight still finish.
+    session.setTimeout(limits.idleTimeoutMs, () => session.close());
   });
   const reflection = new ReflectionIndex([options.metadata], options.reflection ?? {});
   h2.on("stream", (stream: http2.ServerHttp2Stream, headers) => {
+    if (headerListBytes(headers) > limits.maxHeaderBytes) {
+      stream.on("error", () => {});
+      stream.respond({ ":status": 431 }, { endStream: true });
+      return;
+    }
     if (REFLECTION_PATHS.has(headers[":path"] ?? "")) serveReflection(reflection, stream, headers);
     else if (isGrpcContentType(headers["content-type"])) serveGrpc(serving, stream, headers);
     else void serveHttp2(app, serving, stream, headers);
   });
-  const h1 = http.createServer((req, res) => void serveHttp1(app, serving, req, res));
-  h1.on("clientError", (_error, socket) => socket.destroy());
+  const h1 = http.createServer({ maxHeaderSize: limits.maxHeaderBytes }, (req, res) => {
+    // The next request's head is timed from the end of this response.
+    req.socket.setTimeout(0);
+    res.once("finish", () => req.socket.setTimeout(limits.headersTimeoutMs));
+    void serveHttp1(app, serving, req, res);
+  });
+  h1.on("clientError", (error: NodeJS.ErrnoException, socket: net.Socket) => {
+    if (error.code === "HPE_HEADER_OVERFLOW" && socket.writable) {
+      socket.end("HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n");
+    } else {
+      socket.destroy();
+    }
+  });
 
   const connections = new Connections();
+  let lastRefusalLog = -Infinity;
+  const refuse = (socket: net.Socket, why: string) => {
+    socket.destroy();
+    const now = performance.now();
+    if (now - lastRefusalLog >= REFUSAL_LOG_INTERVAL_MS) {
+      lastRefusalLog = now;
+      serving.log({ kind: "warning", pod: podName, message: `Refusing connections: ${why}` });
+    }
+  };
   const listener = net.createServer((socket) => {
-    connections.add(socket);
     socket.on("error", () => {});
-    handOff(socket, connections, h2, h1);
+    if (connections.size >= limits.maxConnectionsPerPod) {
+      return refuse(socket, `the pod has ${connections.size} open, its limit`);
+    }
+    if (!budget.take()) {
+      return refuse(socket, `vimanad has ${budget.open} pod connections open, its limit`);
+    }
+    connections.add(socket);
+    socket.once("close", () => budget.give());
+    handOff(socket, connections, h2, h1, limits.headersTimeoutMs);
   });
   await listen(listener, options, podName);
   const bound = listener.address() as net.AddressInfo;
@@ -152,15 +202,18 @@ function handOff(
   connections: Connections,
   h2: http2.Http2Server,
   h1: http.Server,
+  headersTimeoutMs: number,
 ): void {
   let head: Buffer = Buffer.alloc(0);
-  socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
+  // Until the first bytes, and for HTTP/1.1 until each request head is complete.
+  socket.setTimeout(headersTimeoutMs, () => socket.destroy());
   const onData = (chunk: Buffer) => {
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
     const prefix = head.toString("latin1", 0, HTTP2_PREFACE.length);
     if (head.length < HTTP2_PREFACE.length && HTTP2_PREFACE.startsWith(prefix)) return;
     socket.off("data", onData);
-    socket.setTimeout(0);
+    // HTTP/2 sessions time out on their own (idle); an HTTP/1.1 head keeps the timer running.
+    if (prefix === HTTP2_PREFACE) socket.setTimeout(0);
     connections.decided(socket);
     socket.pause();
     socket.unshift(head);
@@ -223,6 +276,10 @@ async function drain(
 /** A server's open connections, so that stopping can wait for them to close. */
 class Connections {
   readonly #open = new Set<net.Socket>();
+
+  get size(): number {
+    return this.#open.size;
+  }
   /** Connections whose first bytes have not come yet: nothing of theirs is in flight. */
   readonly #undecided = new Set<net.Socket>();
   #waiting: (() => void)[] = [];
@@ -270,6 +327,18 @@ function fdOf(listener: net.Server, podName: string): number {
     throw new PodServerError("bind", podName, "the listening socket has no file descriptor");
   }
   return fd;
+}
+
+/** A header list's size as HTTP/2 counts it (RFC 9113 §6.5.2): name, value and 32 per field. */
+function headerListBytes(headers: http2.IncomingHttpHeaders): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      bytes += name.length + item.length + 32;
+    }
+  }
+  return bytes;
 }
 
 function hostPort(address: string, port: number): string {

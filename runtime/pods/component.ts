@@ -8,7 +8,7 @@ import {
   parseReflectionPolicy,
   REFLECTION_ANNOTATION,
 } from "../../src/names/index.ts";
-import { startPodServer } from "../dataplane/index.ts";
+import { type ConnectionBudget, type DataPlaneLimits, startPodServer } from "../dataplane/index.ts";
 import type { ComponentHost } from "../host/index.ts";
 import type { ImageStore } from "../images/index.ts";
 import { type Logger, podFields } from "../log/index.ts";
@@ -19,11 +19,14 @@ export interface ComponentPreparerOptions {
   host: ComponentHost;
   /** Every pod serves on this port of its own address (80 in production). */
   port: number;
+  limits: DataPlaneLimits;
+  /** Open connections across all pods. */
+  connections: ConnectionBudget;
   log: Logger;
 }
 
 export function componentPreparer(options: ComponentPreparerOptions): PreparePod {
-  const { images, host, port, log } = options;
+  const { images, host, port, limits, connections, log } = options;
   return async (pod, env, annotations) => {
     const component = formatComponentName(pod);
     // The Domain's reflection policy, put on the pod by the operator; a bad value fails the pod.
@@ -46,6 +49,8 @@ export function componentPreparer(options: ComponentPreparerOptions): PreparePod
           ...(reflection && { reflection }),
           pod: hostPod,
           exports: loaded.exports,
+          limits,
+          connections,
           // One line per call would dominate the log at any real rate; failures are logged.
           requestLog: false,
           log: (event) => {

@@ -1,0 +1,75 @@
+// What one client may hold of a pod's server, and every client of all pods' servers: the limits
+// a gateway-facing server keeps so that no tenant or client can take the node's descriptors,
+// memory or threads from the others (docs/dataplane.md, "Limits").
+import { readFileSync } from "node:fs";
+
+export interface DataPlaneLimits {
+  /** SETTINGS_MAX_CONCURRENT_STREAMS advertised on each HTTP/2 connection, and enforced. */
+  readonly maxConcurrentStreams: number;
+  /** A request head (names and values) larger than this is answered 431. */
+  readonly maxHeaderBytes: number;
+  /**
+   * A connection must send its first bytes, and an HTTP/1.1 request its whole head (from the
+   * connection or from the end of the previous response), within this many milliseconds.
+   */
+  readonly headersTimeoutMs: number;
+  /** A connection with no call in flight for this long is closed (HTTP/2: GOAWAY). */
+  readonly idleTimeoutMs: number;
+  /** Open connections one pod accepts; more are closed at once. */
+  readonly maxConnectionsPerPod: number;
+}
+
+/** As Envoy's edge defaults suggest: 100 streams, bounded heads, short head timeouts. */
+export const DEFAULT_LIMITS: DataPlaneLimits = {
+  maxConcurrentStreams: 100,
+  maxHeaderBytes: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 300_000,
+  maxConnectionsPerPod: 1024,
+};
+
+/** Descriptors kept for everything but pod connections: CRI, containerd, image files, logs. */
+const RESERVED_DESCRIPTORS = 2048;
+
+/** The process's open-files limit (soft), from /proc; undefined where there is none. */
+export function openFilesLimit(): number | undefined {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec(
+      readFileSync("/proc/self/limits", "utf8"),
+    );
+    return line?.[1] === undefined || line[1] === "unlimited" ? undefined : Number(line[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pod connections the whole process accepts by default: its descriptors less a reserve. */
+export function defaultMaxConnections(): number {
+  const limit = openFilesLimit() ?? 1_048_576;
+  return Math.max(256, limit - RESERVED_DESCRIPTORS);
+}
+
+/**
+ * The process-wide count of open pod connections, shared by every pod's server: a connection
+ * past the cap is refused whichever pod it is for.
+ */
+export class ConnectionBudget {
+  #open = 0;
+
+  constructor(readonly max: number) {}
+
+  get open(): number {
+    return this.#open;
+  }
+
+  /** Takes one connection's place; false when the process is at its cap. */
+  take(): boolean {
+    if (this.#open >= this.max) return false;
+    this.#open++;
+    return true;
+  }
+
+  give(): void {
+    this.#open--;
+  }
+}
