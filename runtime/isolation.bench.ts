@@ -8,6 +8,7 @@ import { criMethods } from "./cri/index.ts";
 import {
   type Attack,
   continuousCallers,
+  cpuSeconds,
   criLatency,
   emptyContinuationFlood,
   healthyThroughput,
@@ -58,13 +59,15 @@ try {
 
   // Warm the healthy pod until its throughput settles, then the unloaded figures.
   await healthyThroughput(healthy, port, 2);
+  let cpuBefore = cpuSeconds(vimanad.pid);
   const [unloaded, criUnloaded] = await Promise.all([
     healthyThroughput(healthy, port, SECONDS),
     criLatency(cri, SECONDS * 1000),
   ]);
+  const cpuUnloaded = (cpuSeconds(vimanad.pid) - cpuBefore) / SECONDS;
   const rssBaseline = rssMiB(vimanad.pid);
   console.log(
-    `unloaded: healthy pod ${unloaded.rps.toFixed(0)} req/s, p99 ${unloaded.p99Ms.toFixed(1)} ms; CRI p99 ${criUnloaded.p99Ms.toFixed(1)} ms; vimanad RSS ${rssBaseline.toFixed(0)} MiB (${navigator.hardwareConcurrency} CPUs shared by h2load, the attack and vimanad)`,
+    `unloaded: healthy pod ${unloaded.rps.toFixed(0)} req/s, p99 ${unloaded.p99Ms.toFixed(1)} ms; vimanad ${cpuUnloaded.toFixed(2)} cores; CRI p99 ${criUnloaded.p99Ms.toFixed(1)} ms; vimanad RSS ${rssBaseline.toFixed(0)} MiB (${navigator.hardwareConcurrency} CPUs shared by h2load, the attack and vimanad)`,
   );
 
   const attacks: [string, () => Promise<Attack>][] = [
@@ -78,15 +81,17 @@ try {
   for (const [name, start] of attacks) {
     const attack = await start();
     await Bun.sleep(1000);
+    cpuBefore = cpuSeconds(vimanad.pid);
     const [during, criDuring] = await Promise.all([
       healthyThroughput(healthy, port, SECONDS),
       criLatency(cri, SECONDS * 1000),
     ]);
+    const cores = (cpuSeconds(vimanad.pid) - cpuBefore) / SECONDS;
     const rssDuring = rssMiB(vimanad.pid);
     const report = await attack.stop();
     await Bun.sleep(2000);
     console.log(
-      `${name}: healthy ${during.rps.toFixed(0)} req/s (${(during.rps / unloaded.rps).toFixed(2)}× unloaded), p99 ${during.p99Ms.toFixed(1)} ms (${(during.p99Ms / unloaded.p99Ms).toFixed(1)}×), ${during.failed} failed; CRI p99 ${criDuring.p99Ms.toFixed(1)} ms, max ${criDuring.maxMs.toFixed(0)} ms; RSS ${rssDuring.toFixed(0)} MiB during, ${rssMiB(vimanad.pid).toFixed(0)} after — ${report}`,
+      `${name}: healthy ${during.rps.toFixed(0)} req/s (${(during.rps / unloaded.rps).toFixed(2)}× unloaded), p99 ${during.p99Ms.toFixed(1)} ms (${(during.p99Ms / unloaded.p99Ms).toFixed(1)}×), ${during.failed} failed; vimanad ${cores.toFixed(2)} cores; CRI p99 ${criDuring.p99Ms.toFixed(1)} ms, max ${criDuring.maxMs.toFixed(0)} ms; RSS ${rssDuring.toFixed(0)} MiB during, ${rssMiB(vimanad.pid).toFixed(0)} after — ${report}`,
     );
   }
   const oversized = await oversizedHeaders(target, port, 100 * 1024);

@@ -10,6 +10,7 @@ export {
 export { connectRaw, Flags, FrameType, frame, headerBlock } from "./h2-frames.ts";
 export {
   continuousCallers,
+  cpuSeconds,
   criLatency,
   healthyThroughput,
   rssMiB,

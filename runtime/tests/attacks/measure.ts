@@ -82,6 +82,14 @@ export async function criLatency(
   };
 }
 
+/** A process's CPU time so far (user and system), in seconds. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime (fields 14 and 15 of stat, counted here from field 3), in 1/100 s.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** vimanad's resident set, in MiB. */
 export function rssMiB(pid: number): number {
   const line = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
