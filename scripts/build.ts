@@ -28,12 +28,24 @@ if (unknown.length > 0) {
 
 const root = join(import.meta.dir, "..");
 await mkdir(join(root, "dist"), { recursive: true });
+// One id for everything this run compiles: `vimanad --version`, CRI Version and the operator's
+// first log line show it, which is how `bun run hotswap` knows the new build runs.
+const buildId = `${new Date().toISOString().replace(/[-:]|\.\d+/g, "")}-${crypto.randomUUID().slice(0, 6)}`;
 for (const name of requested.length > 0 ? requested : Object.keys(targets)) {
   const outfile = join(root, "dist", name);
   // Built beside, then renamed: a test copying dist/vimanad while a build runs gets a whole file.
   const partial = `${outfile}.${process.pid}.partial`;
   const result = Bun.spawnSync(
-    [process.execPath, "build", "--compile", "--outfile", partial, join(root, targets[name] ?? "")],
+    [
+      process.execPath,
+      "build",
+      "--compile",
+      "--define",
+      `process.env.VIMANA_BUILD_ID=${JSON.stringify(buildId)}`,
+      "--outfile",
+      partial,
+      join(root, targets[name] ?? ""),
+    ],
     { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
   );
   if (result.exitCode !== 0) {
@@ -42,5 +54,5 @@ for (const name of requested.length > 0 ? requested : Object.keys(targets)) {
     process.exit(result.exitCode ?? 1);
   }
   await rename(partial, outfile);
-  console.log(`build: ${outfile}`);
+  console.log(`build: ${outfile} (build ${buildId})`);
 }

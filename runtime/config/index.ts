@@ -2,6 +2,7 @@
 // original's flags and keys, plus the ones this implementation adds.
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { BUILD_ID } from "../../src/build-info/index.ts";
 import { DEFAULT_LIMITS } from "../dataplane/index.ts";
 
 export interface Config {
@@ -62,7 +63,8 @@ const limitKeys = [
   "maxConnections",
 ] as const;
 
-export const VERSION = "0.0.0";
+/** Semver with the build id as build metadata: `vimanad --version` and CRI Version report it. */
+export const VERSION = `0.0.0+${BUILD_ID}`;
 
 /** Where Debian's containernetworking-plugins puts host-local. */
 const DEBIAN_IPAM_PLUGIN = "/usr/lib/cni/host-local";

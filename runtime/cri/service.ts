@@ -14,6 +14,7 @@ import {
   podSandboxId,
   RUNTIME_HANDLER,
 } from "../../src/names/index.ts";
+import { VERSION } from "../config/index.ts";
 import type { ImageStore } from "../images/index.ts";
 import { type Logger, podFields } from "../log/index.ts";
 import type { ContainerLogs } from "../logs/index.ts";
@@ -198,7 +199,7 @@ export function criHandlers(options: CriServiceOptions): {
       codec.VersionResponse.encode({
         version: "0.1.0",
         runtime_name: "vimana",
-        runtime_version: "0.0.0",
+        runtime_version: VERSION,
         runtime_api_version: "v1",
       }),
     ),

@@ -55,7 +55,12 @@ describe("vimanad process", () => {
     ]) {
       expect(help.stdout).toContain(flag);
     }
-    expect(runOnce(["--version"])).toEqual({ code: 0, stdout: "vimanad 0.0.0\n", stderr: "" });
+    // The build id of scripts/build.ts: UTC time and a random suffix.
+    expect(runOnce(["--version"])).toEqual({
+      code: 0,
+      stdout: expect.stringMatching(/^vimanad 0\.0\.0\+\d{8}T\d{6}Z-[0-9a-f]{6}\n$/),
+      stderr: "",
+    });
   });
 
   test("bad flags and config files are refused with the reason", () => {

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { BUILD_ID } from "../build-info/index.ts";
 import { KubeClient } from "./client/index.ts";
 import { staleCrdFiles, writeCrdFiles } from "./crds.ts";
 import { imageCommand } from "./image/index.ts";
@@ -114,7 +115,7 @@ async function run(args: string[]): Promise<number> {
       : undefined,
   });
   log.info(
-    `vimana-operator: managing ${client.server} as ${identity}` +
+    `vimana-operator (build ${BUILD_ID}): managing ${client.server} as ${identity}` +
       (manager.endpoints.healthPort ? `; probes on :${manager.endpoints.healthPort}` : "") +
       (manager.endpoints.metricsPort ? `; metrics on :${manager.endpoints.metricsPort}` : ""),
   );
