@@ -58,6 +58,8 @@ export interface ClusterState {
   readonly containerdSocket: string;
   readonly vimanadSocket: string;
   readonly vimanadLog: string;
+  /** How vimanad was started: `bun run hotswap` starts the next one so, with --takeover. */
+  readonly vimanadCommand: readonly string[];
   readonly dataplanePort: number;
   readonly pauseImage: string;
   readonly busyboxImage: string;
@@ -81,6 +83,10 @@ function stateFile(stateDir: string): string {
 export function readClusterState(stateDir: string): ClusterState | undefined {
   const file = stateFile(stateDir);
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as ClusterState) : undefined;
+}
+
+export async function writeClusterState(state: ClusterState): Promise<void> {
+  await writeFile(stateFile(state.stateDir), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 /** The host's first global IPv4 address: kubelet refuses a loopback node IP. */
@@ -190,7 +196,7 @@ async function startContainerd(
 async function startVimanad(
   stateDir: string,
   options: { vimanad: string; containerdSocket: string; registry: string; dataplanePort: number },
-): Promise<string> {
+): Promise<{ socket: string; command: string[] }> {
   const dir = join(stateDir, "vimanad");
   const socket = join(dir, "vimanad.sock");
   await mkdir(dir, { recursive: true });
@@ -207,7 +213,7 @@ async function startVimanad(
     const ip = Bun.spawnSync(["ip", ...args]);
     if (ip.exitCode !== 0) throw new Error(`ip ${args.join(" ")} failed: ${ip.stderr}`);
   }
-  startProcess(stateDir, "vimanad", [
+  const command = [
     options.vimanad,
     `--incoming=${socket}`,
     `--downstream=${options.containerdSocket}`,
@@ -221,12 +227,13 @@ async function startVimanad(
     `--ipam-network-name=vimana-${link}`,
     `--dataplane-port=${options.dataplanePort}`,
     "--log-format=json",
-  ]);
+  ];
+  startProcess(stateDir, "vimanad", command);
   await waitForProcess(stateDir, "vimanad", "Serving CRI", async () => {
     const log = readFileSync(logPath(stateDir, "vimanad"), "utf8");
     return log.includes('"msg":"Serving CRI"') || "not serving yet";
   });
-  return socket;
+  return { socket, command };
 }
 
 async function kubeletCommand(
@@ -347,12 +354,13 @@ export async function startLocalCluster(options: ClusterOptions): Promise<LocalC
       registry,
       images.pause,
     );
-    const vimanadSocket = await startVimanad(stateDir, {
+    const vimanad = await startVimanad(stateDir, {
       vimanad: options.vimanad,
       containerdSocket,
       registry,
       dataplanePort,
     });
+    const vimanadSocket = vimanad.socket;
     const command = await kubeletCommand(stateDir, plane, binaries, {
       nodeName,
       nodeIp,
@@ -369,6 +377,7 @@ export async function startLocalCluster(options: ClusterOptions): Promise<LocalC
       containerdSocket,
       vimanadSocket,
       vimanadLog: logPath(stateDir, "vimanad"),
+      vimanadCommand: vimanad.command,
       dataplanePort,
       pauseImage: images.pause,
       busyboxImage: images.busybox,
@@ -377,7 +386,7 @@ export async function startLocalCluster(options: ClusterOptions): Promise<LocalC
       kubeletCommand: command,
       featureGates,
     };
-    await writeFile(stateFile(stateDir), `${JSON.stringify(state, null, 2)}\n`);
+    await writeClusterState(state);
     log(`starting kubelet (node ${nodeName}, ${nodeIp}) and waiting for the node to be Ready`);
     startProcess(stateDir, "kubelet", command);
     await waitForNodeReady(stateDir, plane, nodeName);

@@ -11,4 +11,7 @@ export {
   stopLocalCluster,
 } from "./cluster.ts";
 export type { ControlPlane, FeatureGates } from "./control-plane.ts";
+export { freePort } from "./ports.ts";
+export { logTail, runningPid } from "./processes.ts";
 export { killAllSync } from "./teardown.ts";
+export { type TakeoverResult, takeOverVimanad } from "./vimanad-takeover.ts";

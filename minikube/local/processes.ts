@@ -69,6 +69,11 @@ export function startProcess(
   }
 }
 
+/** Records `pid` as `name`'s (a process that took over from the one recorded). */
+export function recordPid(stateDir: string, name: string, pid: number): void {
+  writeFileSync(pidPath(stateDir, name), `${pid}\n`);
+}
+
 /** The pid recorded for `name`, if that process still runs. */
 export function runningPid(stateDir: string, name: string): number | undefined {
   const path = pidPath(stateDir, name);
