@@ -55,7 +55,7 @@ export function localOperatorManifests(yaml: string, apiPort: string, healthPort
     const pod = object.spec.template.spec;
     pod.hostNetwork = true;
     const [container] = pod.containers;
-    container.args = ["--leader-elect", `--health-probe-bind-address=127.0.0.1:${healthPort}`];
+    container.args = ["--leader-elect", `--health-probe-bind-address=:${healthPort}`];
     container.ports = [{ name: "health", containerPort: healthPort }];
     container.livenessProbe.httpGet.port = healthPort;
     container.readinessProbe.httpGet.port = healthPort;

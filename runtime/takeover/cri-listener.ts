@@ -10,7 +10,7 @@ import { bindUnixSocket } from "./fds.ts";
 export interface CriListener {
   /** The listening socket's descriptor. */
   readonly fd: number;
-  /** Stops accepting; connections already made stay with the gRPC server. */
+  /** Stops accepting at once; connections already made stay with the gRPC server. */
   close(): Promise<void>;
 }
 
@@ -36,7 +36,11 @@ export async function listenCri(
   });
   return {
     fd,
-    close: () => new Promise<void>((resolve) => listener.close(() => resolve())),
+    // Not awaiting close's callback: net.Server counts the connections it handed to grpc-js and
+    // calls back only once they all ended, and kubelet's never ends (a takeover hung on it).
+    close: async () => {
+      listener.close();
+    },
   };
 }
 
