@@ -1,6 +1,6 @@
 // Recording stand-ins for commands that cannot run here (docker, gcloud, ssh, kops, …): a
 // directory to put first on PATH whose every command appends `NAME ARGS…` to a log, fails when
-// its line contains $STANDIN_FAIL, and prints the answer of the first `pattern|answer` line of
+// its line contains one of the |-separated $STANDIN_FAIL, and prints the answer of the first `pattern|answer` line of
 // the responses whose pattern its line contains.
 import {
   chmodSync,
@@ -21,7 +21,7 @@ export interface StandIns {
   takeCalls(): string[];
   /** Sets the `pattern|answer` lines. */
   respond(lines: readonly string[]): void;
-  /** PATH with the stand-ins first; `fail` makes the matching command exit 1. */
+  /** PATH with the stand-ins first; `fail` (patterns split by |) makes matching commands exit 1. */
   env(fail?: string): Record<string, string>;
   remove(): void;
 }
@@ -37,9 +37,11 @@ export function makeStandIns(names: readonly string[]): StandIns {
   const script = `#!/bin/sh
 line="$(basename "$0") $*"
 printf '%s\\n' "$line" >> ${log}
-if [ -n "\${STANDIN_FAIL:-}" ]; then
-  case "$line" in *"$STANDIN_FAIL"*) echo "stand-in: refused ($STANDIN_FAIL)" >&2; exit 1 ;; esac
-fi
+old_ifs=$IFS; IFS='|'
+for fail in \${STANDIN_FAIL:-}; do
+  case "$line" in *"$fail"*) echo "stand-in: refused ($fail)" >&2; exit 1 ;; esac
+done
+IFS=$old_ifs
 while IFS='|' read -r pattern answer; do
   case "$line" in *"$pattern"*) printf '%s\\n' "$answer"; exit 0 ;; esac
 done < ${responses}
