@@ -71,6 +71,10 @@ export interface VimanadOptions {
   extraArgs?: readonly string[];
   /** Run the executable through this command prefix (e.g. `ip netns exec NAME`). */
   commandPrefix?: readonly string[];
+  /** The directory (state, socket, images) of an earlier vimanad, to restart or take it over. */
+  dir?: string;
+  /** Added to vimanad's environment (e.g. VIMANAD_CRASH_AT). */
+  env?: Record<string, string>;
 }
 
 export interface Vimanad {
@@ -93,13 +97,16 @@ export interface Vimanad {
 /** Starts the compiled vimanad and waits until it serves CRI. */
 export async function startVimanad(options: VimanadOptions): Promise<Vimanad> {
   const executable = await buildVimanad();
-  const dir = await mkdtemp(join(tmpdir(), "vimanad-"));
-  // A copy in an empty directory: proves it needs nothing beside it.
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "vimanad-")));
+  // A copy in an empty directory: proves it needs nothing beside it. A restart or takeover runs
+  // the same copy (overwriting it while it runs would fail).
   const copy = join(dir, "vimanad");
-  copyFileSync(executable, copy);
+  if (!existsSync(copy)) copyFileSync(executable, copy);
   const socket = options.incoming ?? join(dir, "run", "vimanad.sock");
   const imageStore = options.imageStore ?? join(dir, "images");
-  const logPath = join(dir, "vimanad.log");
+  // One log per process: a restarted one's "Serving CRI" is its own.
+  let logPath = join(dir, "vimanad.log");
+  for (let n = 2; existsSync(logPath); n++) logPath = join(dir, `vimanad-${n}.log`);
   const args = [
     `--incoming=${socket}`,
     `--downstream=${options.downstream}`,
@@ -113,6 +120,7 @@ export async function startVimanad(options: VimanadOptions): Promise<Vimanad> {
   const logFile = Bun.file(logPath);
   const child = Bun.spawn([...(options.commandPrefix ?? []), copy, ...args], {
     cwd: dir,
+    env: { ...process.env, ...options.env },
     stdin: "ignore",
     stdout: logFile,
     stderr: logFile,
@@ -125,7 +133,7 @@ export async function startVimanad(options: VimanadOptions): Promise<Vimanad> {
       child.kill("SIGKILL");
       await child.exited;
       const text = log();
-      await rm(dir, { recursive: true, force: true });
+      if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
       throw new Error(`vimanad did not start (exit ${child.exitCode}):\n${text}`);
     }
     await Bun.sleep(20);
