@@ -50,26 +50,33 @@ export function defaultMaxConnections(): number {
 }
 
 /**
- * The process-wide count of open pod connections, shared by every pod's server: a connection
- * past the cap is refused whichever pod it is for.
+ * A count of open connections with a cap: the process-wide one shared by every pod's server (a
+ * connection past it is refused whichever pod it is for), or one pod's. Its count lives in a
+ * shared cell, so that servers in different worker threads (runtime/workers) keep one count.
  */
 export class ConnectionBudget {
-  #open = 0;
+  /** One Int32 cell; a SharedArrayBuffer's when threads share the count. */
+  readonly cell: Int32Array;
 
-  constructor(readonly max: number) {}
-
-  get open(): number {
-    return this.#open;
+  constructor(
+    readonly max: number,
+    cell: Int32Array = new Int32Array(new SharedArrayBuffer(4)),
+  ) {
+    this.cell = cell;
   }
 
-  /** Takes one connection's place; false when the process is at its cap. */
+  get open(): number {
+    return Atomics.load(this.cell, 0);
+  }
+
+  /** Takes one connection's place; false when the count is at its cap. */
   take(): boolean {
-    if (this.#open >= this.max) return false;
-    this.#open++;
-    return true;
+    if (Atomics.add(this.cell, 0, 1) < this.max) return true;
+    Atomics.sub(this.cell, 0, 1);
+    return false;
   }
 
   give(): void {
-    this.#open--;
+    Atomics.sub(this.cell, 0, 1);
   }
 }

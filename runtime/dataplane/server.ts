@@ -55,6 +55,11 @@ export interface PodServerOptions {
   limits?: DataPlaneLimits;
   /** Open connections across every pod of the process (default: a budget of this server's own). */
   connections?: ConnectionBudget;
+  /**
+   * This pod's open connections, capped at `limits.maxConnectionsPerPod` (default: a count of
+   * this server's own). Worker threads serving one pod share one.
+   */
+  podConnections?: ConnectionBudget;
 }
 
 export interface PodServer {
@@ -91,6 +96,7 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
 
   const limits = options.limits ?? DEFAULT_LIMITS;
   const budget = options.connections ?? new ConnectionBudget(defaultMaxConnections());
+  const podBudget = options.podConnections ?? new ConnectionBudget(limits.maxConnectionsPerPod);
   // Streams past the advertised limit are refused by the HTTP/2 layer, and a client that keeps
   // opening them gets GOAWAY ENHANCE_YOUR_CALM; so do CONTINUATION and reset floods.
   const h2 = http2.createServer({
@@ -141,14 +147,18 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
   };
   const listener = net.createServer((socket) => {
     socket.on("error", () => {});
-    if (connections.size >= limits.maxConnectionsPerPod) {
-      return refuse(socket, `the pod has ${connections.size} open, its limit`);
+    if (!podBudget.take()) {
+      return refuse(socket, `the pod has ${podBudget.open} open, its limit`);
     }
     if (!budget.take()) {
+      podBudget.give();
       return refuse(socket, `vimanad has ${budget.open} pod connections open, its limit`);
     }
     connections.add(socket);
-    socket.once("close", () => budget.give());
+    socket.once("close", () => {
+      budget.give();
+      podBudget.give();
+    });
     handOff(socket, connections, h2, h1, limits.headersTimeoutMs);
   });
   await listen(listener, options, podName);
@@ -277,9 +287,6 @@ async function drain(
 class Connections {
   readonly #open = new Set<net.Socket>();
 
-  get size(): number {
-    return this.#open.size;
-  }
   /** Connections whose first bytes have not come yet: nothing of theirs is in flight. */
   readonly #undecided = new Set<net.Socket>();
   #waiting: (() => void)[] = [];

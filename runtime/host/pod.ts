@@ -25,6 +25,11 @@ export interface PodOptions {
   env?: readonly (readonly [string, string])[];
   /** Fuel per call, overriding the host's default. */
   fuelPerCall?: number;
+  /**
+   * Runs after every call, answered or failed: a pod served from a worker thread publishes its
+   * usage here, so that CRI stats on the main thread read it current.
+   */
+  afterCall?: () => void;
 }
 
 /** What a pod needs from its component. */
@@ -66,6 +71,7 @@ export class Pod {
   readonly #fuel: number;
   readonly #maxIdle: number;
   readonly #log: LogSink;
+  readonly #afterCall: (() => void) | undefined;
   #idle: ComponentInstance[] = [];
   #closed = false;
   #stats = { calls: 0, failures: 0, instancesCreated: 0 };
@@ -83,6 +89,7 @@ export class Pod {
     this.#fuel = checkedFuel(options.fuelPerCall ?? limits.fuelPerCall);
     this.#maxIdle = limits.maxIdleInstances;
     this.#log = log;
+    this.#afterCall = options.afterCall;
     try {
       this.#idle.push(this.#createInstance("(initialization)"));
     } catch (error) {
@@ -114,11 +121,14 @@ export class Pod {
       this.#callMs += performance.now() - started;
       instance.endCall();
       this.#stats.failures++;
-      throw this.#failure(instance, site, error);
+      const failure = this.#failure(instance, site, error);
+      this.#afterCall?.();
+      throw failure;
     }
     this.#callMs += performance.now() - started;
     instance.endCall();
     if (!this.#closed && this.#idle.length < this.#maxIdle) this.#idle.push(instance);
+    this.#afterCall?.();
     return result;
   }
 

@@ -12,6 +12,7 @@ import { type ConnectionBudget, type DataPlaneLimits, startPodServer } from "../
 import type { ComponentHost } from "../host/index.ts";
 import type { ImageStore } from "../images/index.ts";
 import { type Logger, podFields } from "../log/index.ts";
+import type { WorkerPool } from "../workers/index.ts";
 import type { PreparePod } from "./types.ts";
 
 export interface ComponentPreparerOptions {
@@ -23,10 +24,12 @@ export interface ComponentPreparerOptions {
   /** Open connections across all pods. */
   connections: ConnectionBudget;
   log: Logger;
+  /** Serve every pod from these worker threads; absent: on this thread, with `host`. */
+  workers?: WorkerPool;
 }
 
 export function componentPreparer(options: ComponentPreparerOptions): PreparePod {
-  const { images, host, port, limits, connections, log } = options;
+  const { images, host, port, limits, connections, log, workers } = options;
   return async (pod, env, annotations) => {
     const component = formatComponentName(pod);
     // The Domain's reflection policy, put on the pod by the operator; a bad value fails the pod.
@@ -34,10 +37,28 @@ export function componentPreparer(options: ComponentPreparerOptions): PreparePod
     const reflection = policy === undefined ? undefined : parseReflectionPolicy(policy);
     const contents = await images.load(pod);
     if (contents === undefined) throw new Error(`image ${component} is not pulled`);
+    const fields = podFields(pod);
+    if (workers !== undefined) {
+      const pooled = await workers.prepare({
+        name: formatPodName(pod),
+        component,
+        componentBytes: contents.component,
+        metadataBytes: contents.metadata,
+        env: [...env],
+        ...(policy !== undefined && { reflection: policy }),
+        log: (level, message) =>
+          level === "warning" ? log.warn(message, fields) : log.error(message, fields),
+      });
+      return {
+        digest: contents.digest,
+        serve: (address, listenerFd) => pooled.serve(address, port, listenerFd),
+        close: () => pooled.close(),
+        usage: () => pooled.usage(),
+      };
+    }
     const loaded = await host.load(contents.component, { name: component });
     const metadata = decodeMetadata(contents.metadata);
     const hostPod = loaded.createPod({ name: formatPodName(pod), env: [...env] });
-    const fields = podFields(pod);
     return {
       digest: contents.digest,
       serve: (address, listenerFd) =>
