@@ -9,7 +9,7 @@ import { type Config, ConfigError, parseConfig, usage, VERSION } from "./config/
 import { createCriServer, criHandlers, Downstream } from "./cri/index.ts";
 import { ConnectionBudget, defaultMaxConnections } from "./dataplane/index.ts";
 import { engineWarning } from "./engine.ts";
-import { ComponentHost } from "./host/index.ts";
+import { ComponentHost, type LogLine } from "./host/index.ts";
 import { ImageStore } from "./images/index.ts";
 import { HostLocalIpam, type Ipam, LoopbackIpam } from "./ipam/index.ts";
 import { createLogger, type Logger } from "./log/index.ts";
@@ -23,6 +23,7 @@ import {
   requestTakeover,
   type Takeover,
 } from "./takeover/index.ts";
+import { WorkerPool } from "./workers/index.ts";
 
 /** How long startup waits for the downstream runtime to answer before giving up. */
 const DOWNSTREAM_TIMEOUT_MS = 10_000;
@@ -97,14 +98,28 @@ async function serve(
     onError: (pod, path, error) =>
       log.error("Cannot write the container log", { pod, path, error: messageOf(error) }),
   });
-  const host = new ComponentHost({
-    cacheDir: join(config.stateDir, "components"),
-    log: (line) => {
-      if (!logs.write(line)) {
-        log.info(line.line, { component: line.component, pod: line.pod, stream: line.stream });
-      }
-    },
-  });
+  const componentLog = (line: LogLine) => {
+    if (!logs.write(line)) {
+      log.info(line.line, { component: line.component, pod: line.pod, stream: line.stream });
+    }
+  };
+  const cacheDir = join(config.stateDir, "components");
+  const host = new ComponentHost({ cacheDir, log: componentLog });
+  const connections = new ConnectionBudget(config.maxConnections ?? defaultMaxConnections());
+  // Component calls run on the workers, so that nothing they do delays a CRI answer.
+  const workers =
+    config.workers === 0
+      ? undefined
+      : await WorkerPool.start({
+          count: config.workers,
+          cacheDir,
+          limits: config,
+          connections,
+          log: componentLog,
+          onCrash: (message) => fail(`A worker thread died, its pods with it: ${message}`),
+          // Relative to this module: right from source and inside the compiled executable.
+          entry: new URL("./workers/worker.ts", import.meta.url).href,
+        });
   const records = new RecordStore(config.stateDir);
   pods = new Pods({
     ipam: createIpam(config),
@@ -113,8 +128,9 @@ async function serve(
       host,
       port: config.dataplanePort,
       limits: config,
-      connections: new ConnectionBudget(config.maxConnections ?? defaultMaxConnections()),
+      connections,
       log,
+      ...(workers && { workers }),
     }),
     records,
     log,

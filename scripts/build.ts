@@ -8,6 +8,10 @@ const targets: Record<string, string> = {
   vimanad: "runtime/main.ts",
   "vimana-operator": "src/operator/main.ts",
 };
+/** Worker threads' entry points, compiled into the executable beside its main entry point. */
+const workerEntries: Record<string, readonly string[]> = {
+  vimanad: ["runtime/workers/worker.ts"],
+};
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
   console.log(`Usage: bun run build [TARGET…]
@@ -45,6 +49,7 @@ for (const name of requested.length > 0 ? requested : Object.keys(targets)) {
       "--outfile",
       partial,
       join(root, targets[name] ?? ""),
+      ...(workerEntries[name] ?? []).map((entry) => join(root, entry)),
     ],
     { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
   );

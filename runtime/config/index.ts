@@ -1,6 +1,7 @@
 // vimanad's settings: command line, then JSON config file, then defaults (ref §1.1). The
 // original's flags and keys, plus the ones this implementation adds.
 import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { BUILD_ID } from "../../src/build-info/index.ts";
 import { DEFAULT_LIMITS } from "../dataplane/index.ts";
@@ -32,6 +33,8 @@ export interface Config {
   maxConnectionsPerPod: number;
   /** Pod connections of the whole process; by default its open-files limit less a reserve. */
   maxConnections: number | undefined;
+  /** Worker threads serving pods (docs/vimanad.md, "Workers"); 0 serves them on the CRI thread. */
+  workers: number;
 }
 
 export const defaults: Config = {
@@ -51,6 +54,7 @@ export const defaults: Config = {
   logFormat: "text",
   ...DEFAULT_LIMITS,
   maxConnections: undefined,
+  workers: availableParallelism(),
 };
 
 /** The numeric limits: flag, config key and what the value must be. */
@@ -99,6 +103,8 @@ Options (each may also be a camelCase key in the --config JSON file; the command
   --takeover                    replace the vimanad running with this state dir, serving
                                 every pod throughout (same flags as the running one)
   --log-format json|text        log line format (${defaults.logFormat})
+  --workers N                   threads that serve pods, each with its own instances
+                                (the number of CPUs); 0 serves them on the CRI thread
 
 Data-plane limits, per pod server (docs/dataplane.md, "Limits"):
   --max-concurrent-streams N    HTTP/2 streams per connection (${defaults.maxConcurrentStreams})
@@ -170,6 +176,8 @@ export function parseConfig(argv: readonly string[]): Parsed {
     const value = flag(key) ?? file[key];
     if (value !== undefined) config[key] = positiveInteger(value, key);
   }
+  const workers = flag("workers") ?? file.workers;
+  if (workers !== undefined) config.workers = wholeNumber(workers, "workers");
   return { kind: "run", config };
 }
 
@@ -193,6 +201,7 @@ function parseFlags(argv: readonly string[]) {
       "dataplane-port": { type: "string" },
       "state-dir": { type: "string" },
       "log-format": { type: "string" },
+      workers: { type: "string" },
       ...Object.fromEntries(limitKeys.map((key) => [kebab(key), { type: "string" as const }])),
       takeover: { type: "boolean" },
       help: { type: "boolean" },
@@ -253,6 +262,14 @@ function positiveInteger(value: unknown, key: string): number {
   const number = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 1) {
     throw new ConfigError(`${key}: expected a whole number of at least 1, got ${String(value)}`);
+  }
+  return number;
+}
+
+function wholeNumber(value: unknown, key: string): number {
+  const number = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 0) {
+    throw new ConfigError(`${key}: expected a whole number, got ${String(value)}`);
   }
   return number;
 }
