@@ -38,7 +38,10 @@ export async function ensureAddress(
   try {
     await addAddress(prefix, target);
   } catch (error) {
-    if (!(error instanceof Error && error.message.includes("File exists"))) throw error;
+    // Older iproute2 relays the kernel's EEXIST ("File exists"); newer (Debian 12's) says this.
+    if (!(error instanceof Error && /File exists|Address already assigned/.test(error.message))) {
+      throw error;
+    }
   }
 }
 
