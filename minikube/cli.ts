@@ -135,6 +135,6 @@ export async function main(
     console.error(`${command}: ${error.message}`);
     return 1;
   }
-  steps.printTimings();
+  if (!options.dryRun) steps.printTimings();
   return 0;
 }

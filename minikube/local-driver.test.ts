@@ -69,6 +69,14 @@ beforeAll(async () => {
   await buildVimanad();
 }, 300_000);
 
+test("hotswap --driver local with no cluster: the restart hint", async () => {
+  const swapped = await script("hotswap", "--no-build");
+  expect(swapped.code).toBe(1);
+  expect(swapped.stderr).toContain(
+    `hotswap: step "check that the local cluster runs" failed: no local cluster runs in ${stateDir}: start one with \`bun run restart --driver local --state-dir ${stateDir}\``,
+  );
+});
+
 test("restart --driver local: from nothing to a Component reconciled into a Ready Vimana pod", async () => {
   const restarted = await script("restart", "--no-build");
   expect(restarted.code, `${restarted.stdout}\n${restarted.stderr}`).toBe(0);
