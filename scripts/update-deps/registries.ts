@@ -1,0 +1,69 @@
+// The version lists of the npm registry, the Go module proxy and the crates.io index.
+export interface Registries {
+  readonly npm: string;
+  readonly goProxy: string;
+  readonly cratesIndex: string;
+}
+
+export function defaultRegistries(
+  env: Record<string, string | undefined> = process.env,
+): Registries {
+  const goProxy = (env.GOPROXY ?? "https://proxy.golang.org")
+    .split(/[,|]/)
+    .find((entry) => entry !== "direct" && entry !== "off");
+  return {
+    npm: (
+      env.NPM_CONFIG_REGISTRY ??
+      env.npm_config_registry ??
+      "https://registry.npmjs.org"
+    ).replace(/\/$/, ""),
+    goProxy: (goProxy ?? "https://proxy.golang.org").replace(/\/$/, ""),
+    cratesIndex: "https://index.crates.io",
+  };
+}
+
+async function get(url: string, accept?: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: accept === undefined ? {} : { accept },
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new Error(`${url} unreachable: ${(error as Error).message}`);
+  }
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.text();
+}
+
+export async function npmVersions(registries: Registries, name: string): Promise<string[]> {
+  const body = await get(
+    `${registries.npm}/${name.replace("/", "%2f")}`,
+    "application/vnd.npm.install-v1+json",
+  );
+  return Object.keys((JSON.parse(body) as { versions: Record<string, unknown> }).versions);
+}
+
+/** Module paths escape capitals as `!` + lower case. */
+export async function goVersions(registries: Registries, module: string): Promise<string[]> {
+  const escaped = module.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
+  const body = await get(`${registries.goProxy}/${escaped}/@v/list`);
+  return body.split("\n").filter((line) => line !== "");
+}
+
+function crateIndexPath(name: string): string {
+  const lower = name.toLowerCase();
+  if (lower.length <= 2) return `${lower.length}/${lower}`;
+  if (lower.length === 3) return `3/${lower[0]}/${lower}`;
+  return `${lower.slice(0, 2)}/${lower.slice(2, 4)}/${lower}`;
+}
+
+export async function crateVersions(registries: Registries, name: string): Promise<string[]> {
+  const body = await get(`${registries.cratesIndex}/${crateIndexPath(name)}`);
+  return body
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as { vers: string; yanked: boolean })
+    .filter((entry) => !entry.yanked)
+    .map((entry) => entry.vers);
+}
