@@ -235,6 +235,7 @@ async function serve(
       new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
       pods.stopServing(successor === undefined ? undefined : SHUTDOWN_GRACE_MS),
     ]);
+    await cri.closed(SHUTDOWN_GRACE_MS, () => gate.idle);
     clearTimeout(forced);
     // So that a restart can bind again (ref §1.2 step 11) — unless the socket is the successor's.
     if (successor === undefined) await unlink(config.incoming).catch(() => {});

@@ -31,6 +31,11 @@ export class CriGate {
     if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
+  /** No call is running here or being passed on. */
+  get idle(): boolean {
+    return this.#inFlight === 0;
+  }
+
   /** The takeover was called off: held calls run here. */
   reopen(): void {
     this.#release?.();
@@ -51,9 +56,9 @@ export class CriGate {
     call: CallContext,
   ): Promise<RawAnswer> {
     while (this.#held !== undefined) await this.#held;
-    if (this.#successor !== undefined) return this.#successor(path, request, call);
     this.#inFlight++;
     try {
+      if (this.#successor !== undefined) return await this.#successor(path, request, call);
       return await handler(request, call);
     } finally {
       this.#inFlight--;
