@@ -10,8 +10,8 @@ import { makeStandIns } from "../test/stand-ins.ts";
 const root = resolve(import.meta.dir, "..");
 const standIns = makeStandIns(["gcloud", "ssh", "scp", "kops", "helm", "kubectl", "git"]);
 const scratch = mkdtempSync(join(tmpdir(), "vimana-gcp-"));
-const vimanad = join(scratch, "vimanad");
-writeFileSync(vimanad, "#!/bin/sh\n");
+// Any x86-64 Linux executable passes for vimanad: the stand-in scp copies nothing.
+const vimanad = "/bin/true";
 afterAll(() => {
   standIns.remove();
   rmSync(scratch, { recursive: true, force: true });
@@ -125,6 +125,15 @@ describe("node-image", () => {
     const result = run(["node-image"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("node-image: --gcp-project is required");
+  });
+
+  test("a vimanad that is not an x86-64 Linux executable is refused before anything runs", () => {
+    const script = join(scratch, "vimanad.sh");
+    writeFileSync(script, "#!/bin/sh\n");
+    const result = run(["node-image", "--gcp-project", "vimana-dev", "--vimanad", script]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`node-image: ${script} is not an x86-64 Linux executable`);
+    expect(result.calls).toEqual([]);
   });
 });
 

@@ -83,8 +83,16 @@ try {
   if (command === "node-image") {
     if (values["gcp-project"] === undefined) usage("--gcp-project is required");
     const vimanad = resolve(values.vimanad ?? `${root}/dist/vimanad`);
-    if (!steps.dryRun && !(await Bun.file(vimanad).exists())) {
-      usage(`no vimanad at ${vimanad}: run bun run build, or pass --vimanad FILE`);
+    if (!steps.dryRun) {
+      if (!(await Bun.file(vimanad).exists())) {
+        usage(`no vimanad at ${vimanad}: run bun run build, or pass --vimanad FILE`);
+      }
+      // The VM is x86-64 Linux; a build made on macOS would not start there.
+      const head = new Uint8Array(await Bun.file(vimanad).slice(0, 20).arrayBuffer());
+      const elf = head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+      if (!elf || head[18] !== 0x3e || head[19] !== 0) {
+        usage(`${vimanad} is not an x86-64 Linux executable: build it with bun run linux -- build`);
+      }
     }
     await makeNodeImage(steps, {
       project: values["gcp-project"],
