@@ -12,6 +12,7 @@ import {
   startControllers,
   startControlPlane,
 } from "./control-plane.ts";
+import { startGateway } from "./gateway/index.ts";
 import { pushLocalImages } from "./images.ts";
 import {
   bridgeConflist,
@@ -41,6 +42,8 @@ export interface ClusterOptions {
   /** Port each Vimana pod serves on (vimanad --dataplane-port); 80 by default. */
   readonly dataplanePort?: number;
   readonly nodeName?: string;
+  /** Also run Envoy Gateway in host mode (./gateway): the cluster's Gateway API implementation. */
+  readonly gateway?: boolean;
   /** Progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -405,6 +408,14 @@ export async function startLocalCluster(options: ClusterOptions): Promise<LocalC
         "not created yet",
       () => logTail(stateDir, "kube-controller-manager"),
     );
+    if (options.gateway === true) {
+      await startGateway({
+        stateDir,
+        kubectl: binaries.kubectl,
+        kubeconfig: plane.kubeconfig,
+        log,
+      });
+    }
     let stopping: Promise<void> | undefined;
     return {
       ...state,

@@ -11,7 +11,8 @@ export {
   stopLocalCluster,
 } from "./cluster.ts";
 export type { ControlPlane, FeatureGates } from "./control-plane.ts";
+export { type GatewayOptions, type LocalGateway, startGateway } from "./gateway/index.ts";
 export { freePort } from "./ports.ts";
-export { logTail, runningPid } from "./processes.ts";
+export { logPath, logTail, runningPid, startProcess } from "./processes.ts";
 export { killAllSync } from "./teardown.ts";
 export { type TakeoverResult, takeOverVimanad } from "./vimanad-takeover.ts";

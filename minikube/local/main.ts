@@ -6,11 +6,12 @@ import { parseArgs } from "node:util";
 import { readClusterState, startLocalCluster, stopLocalCluster } from "./index.ts";
 import { logPath, recordedProcesses, runningPid } from "./processes.ts";
 
-const usage = `Usage: bun run cluster up|down|status [--state-dir DIR] [--feature-gates A=true,B=false]
+const usage = `Usage: bun run cluster up|down|status [--state-dir DIR] [--feature-gates A=true,B=false] [--no-gateway]
 
 A one-node Kubernetes cluster on this Linux host, as host processes (root needed): etcd,
 kube-apiserver, kube-controller-manager, kube-scheduler, a registry on a loopback port,
-containerd, vimanad (dist/vimanad) in front of it, and kubelet talking to vimanad. Binaries are
+containerd, vimanad (dist/vimanad) in front of it, kubelet talking to vimanad, and Envoy Gateway
+in host mode (Envoy as a host process; listeners bind their ports on this host). Binaries are
 built into ~/.cache/vimana on first use (bun run kube:binaries; minutes on a cold Go cache).
 
   up       start everything and wait for the node to be Ready; prints the kubeconfig
@@ -21,6 +22,7 @@ Options:
   --state-dir DIR        where everything lives (default ~/.local/state/vimana/cluster)
   --feature-gates LIST   for every component, e.g. RuntimeClassInImageCriApi=true
   --dataplane-port PORT  the port Vimana pods serve on (80)
+  --no-gateway           without Envoy Gateway
   --help                 print this`;
 
 const parsed = parseArgs({
@@ -30,6 +32,7 @@ const parsed = parseArgs({
     "state-dir": { type: "string" },
     "feature-gates": { type: "string" },
     "dataplane-port": { type: "string" },
+    "no-gateway": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -83,6 +86,7 @@ async function up(): Promise<void> {
     vimanad: await vimanadExecutable(),
     featureGates: featureGates(parsed.values["feature-gates"]),
     dataplanePort: port === undefined ? undefined : Number(port),
+    gateway: parsed.values["no-gateway"] !== true,
     log: (line) => console.log(`cluster: ${line}`),
   });
   console.log(`cluster: node ${cluster.nodeName} Ready in ${((Date.now() - started) / 1000).toFixed(1)} s
