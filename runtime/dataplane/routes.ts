@@ -8,9 +8,10 @@ import {
   type Decoder,
   type Encoder,
   type JsonCodec,
+  planMessage,
 } from "../../src/codec/index.ts";
 import type { GrpcMethod, Metadata } from "../../src/metadata/index.ts";
-import type { CallContext, Pod } from "../host/index.ts";
+import { type CallContext, type DirectMethod, flatSignature, type Pod } from "../host/index.ts";
 import { PodServerError } from "./errors.ts";
 import { HEALTH_SERVICE, healthCheckMethod } from "./health.ts";
 import { GrpcError, Status } from "./status.ts";
@@ -22,8 +23,30 @@ export interface Route {
   encodeResponse: Encoder;
   requestJson: JsonCodec;
   responseJson: JsonCodec;
+  /** How calls reach the component: the canonical-ABI fast path, or jco's glue. */
+  callPath: CallPath;
   /** Runs the method; throws a host `CallFailure` or a `GrpcError`. */
   handle(context: CallContext, request: ComponentRecord): ComponentRecord;
+}
+
+export type CallPath = "canonical" | "jco";
+
+/** `VIMANA_CALL_PATH=jco` forces jco's glue for every method (tests run suites both ways). */
+export const CALL_PATH_ENV = "VIMANA_CALL_PATH";
+
+/**
+ * The fast path for a method when it covers the method's types and the component's core
+ * function has the expected flat signature; undefined (jco's path) otherwise. Once, at load.
+ */
+function directMethod(pod: Pod, fn: string, method: GrpcMethod): DirectMethod | undefined {
+  if (process.env[CALL_PATH_ENV] === "jco" || !method.request || !method.response) return;
+  const signature = flatSignature(
+    planMessage(method.request).fields,
+    planMessage(method.response).fields,
+  );
+  if (typeof signature === "string") return;
+  const direct = pod.direct(fn, signature);
+  return typeof direct === "string" ? undefined : direct;
 }
 
 export interface RouteSource {
@@ -48,8 +71,13 @@ export class RouteTable {
    */
   constructor(source: RouteSource) {
     const exported = new Set(source.exports);
-    this.#add(source.podName, HEALTH_SERVICE, "Check", healthCheckMethod, (_context, request) =>
-      this.#health(request, source.isServing()),
+    this.#add(
+      source.podName,
+      HEALTH_SERVICE,
+      "Check",
+      healthCheckMethod,
+      (_context, request) => this.#health(request, source.isServing()),
+      "jco",
     );
     for (const service of source.metadata.services) {
       if (service.name === HEALTH_SERVICE) {
@@ -69,12 +97,14 @@ export class RouteTable {
           );
         }
         const pod = source.pod;
+        const direct = directMethod(pod, fn, method);
         this.#add(
           source.podName,
           service.name,
           name,
           method,
-          (context, request) => pod.call(fn, context, request) as ComponentRecord,
+          (context, request) => pod.call(fn, context, request, direct) as ComponentRecord,
+          direct ? "canonical" : "jco",
         );
       }
     }
@@ -113,6 +143,7 @@ export class RouteTable {
     name: string,
     method: GrpcMethod,
     handle: Route["handle"],
+    callPath: CallPath,
   ): void {
     const path = `/${service}/${name}`;
     try {
@@ -123,6 +154,7 @@ export class RouteTable {
         encodeResponse,
         requestJson: compileJsonCodec(method.request as NonNullable<GrpcMethod["request"]>),
         responseJson: compileJsonCodec(method.response as NonNullable<GrpcMethod["response"]>),
+        callPath,
         handle,
       });
     } catch (error) {

@@ -1,5 +1,11 @@
 // The component host: turns component bytes into pods that serve calls, each call within a CPU
 // (fuel) budget and a memory cap, in a WASI sandbox with no files and no network.
+
+export {
+  type FlatSignature,
+  flatSignature,
+  type PlannedField,
+} from "./canonical/index.ts";
 export { type CallContext, callContext } from "./context.ts";
 export {
   CallFailure,
@@ -17,5 +23,5 @@ export {
   type LoadOrigin,
 } from "./host.ts";
 export { LineWriter, type LogLine, type LogSink } from "./log.ts";
-export { Pod, type PodOptions, type PodStats, type PodUsage } from "./pod.ts";
+export { type DirectMethod, Pod, type PodOptions, type PodStats, type PodUsage } from "./pod.ts";
 export { type WasiImports, wasiImports } from "./wasi/index.ts";

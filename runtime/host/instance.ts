@@ -1,3 +1,4 @@
+import type { CoreExports } from "./canonical/index.ts";
 import { limitsImport } from "./instrument.ts";
 import { LineWriter, type LogLine } from "./log.ts";
 import { wasiImports } from "./wasi/index.ts";
@@ -34,6 +35,9 @@ export class ComponentInstance {
   #exports: Record<string, unknown> = {};
   /** The linear memories its core instances export (one per component, usually). */
   #memories: WebAssembly.Memory[] = [];
+  /** Every core instance's exports, for the canonical-ABI fast path. */
+  #coreExports: Record<string, unknown>[] = [];
+  readonly #coreByName = new Map<string, CoreExports | undefined>();
 
   constructor(options: InstanceOptions) {
     this.#stdout = new LineWriter((line, partial) => options.onLine("stdout", line, partial));
@@ -61,6 +65,7 @@ export class ComponentInstance {
           ...imports,
           [limitsImport.module]: limits,
         });
+        this.#coreExports.push(instance.exports as Record<string, unknown>);
         for (const value of Object.values(instance.exports)) {
           if (value instanceof WebAssembly.Memory && !this.#memories.includes(value)) {
             this.#memories.push(value);
@@ -80,6 +85,37 @@ export class ComponentInstance {
     const value = this.#exports[key];
     if (typeof value !== "function") throw new Error(`jco's glue has no function export ${key}`);
     return value as (...args: unknown[]) => unknown;
+  }
+
+  /**
+   * The core function a top-level export `name` lifts (the component's main module exports it
+   * under its WIT name), with that module's memory, `cabi_realloc` and post-return; undefined
+   * when no core instance has all of them.
+   */
+  coreExports(name: string): CoreExports | undefined {
+    if (this.#coreByName.has(name)) return this.#coreByName.get(name);
+    const found = this.#findCore(name);
+    this.#coreByName.set(name, found);
+    return found;
+  }
+
+  #findCore(name: string): CoreExports | undefined {
+    for (const exports of this.#coreExports) {
+      const fn = exports[name];
+      const realloc = exports.cabi_realloc;
+      const memory = exports.memory;
+      if (typeof fn !== "function" || typeof realloc !== "function") continue;
+      if (!(memory instanceof WebAssembly.Memory)) continue;
+      const postReturn = exports[`cabi_post_${name}`];
+      return {
+        fn: fn as CoreExports["fn"],
+        realloc: realloc as CoreExports["realloc"],
+        memory,
+        postReturn:
+          typeof postReturn === "function" ? (postReturn as CoreExports["fn"]) : undefined,
+      };
+    }
+    return undefined;
   }
 
   /** Resets the limits for the next call. */

@@ -13,6 +13,12 @@
 // never overlap. A second instance is created only when a call starts while every instance is
 // busy, which today means re-entry (a log sink that calls the same pod while that pod's call is
 // writing a line); with asynchronous imports it would mean overlapping calls.
+import {
+  compileDirectCall,
+  type DirectCall,
+  type FlatSignature,
+  flatParamCount,
+} from "./canonical/index.ts";
 import type { CallContext } from "./context.ts";
 import { CallFailure, type CallSite, ComponentExit, LoadError, SandboxDenied } from "./failures.ts";
 import { ComponentInstance, type PreparedComponent } from "./instance.ts";
@@ -30,6 +36,12 @@ export interface PodOptions {
    * usage here, so that CRI stats on the main thread read it current.
    */
   afterCall?: () => void;
+}
+
+/** A method on the canonical-ABI fast path (see `Pod.direct`). */
+export interface DirectMethod {
+  exportName: string;
+  call: DirectCall;
 }
 
 /** What a pod needs from its component. */
@@ -98,10 +110,25 @@ export class Pod {
   }
 
   /**
-   * Calls the top-level function `exportName` (its WIT name, e.g. `add-floats`) with
-   * `(context, request)` and returns its result, in jco's value shapes. Throws a `CallFailure`.
+   * The canonical-ABI fast path for `exportName` with this flat signature, or why not (its core
+   * function is missing or takes other parameters): decided once, at load, per method.
    */
-  call(exportName: string, context: CallContext, request: unknown): unknown {
+  direct(exportName: string, signature: FlatSignature): DirectMethod | string {
+    const core = this.#idle[0]?.coreExports(exportName);
+    if (core === undefined) return `no core function ${exportName} with memory and cabi_realloc`;
+    const params = flatParamCount(signature);
+    if (core.fn.length !== params) {
+      return `core function ${exportName} takes ${core.fn.length} parameters, not ${params}`;
+    }
+    return { exportName, call: compileDirectCall(signature) };
+  }
+
+  /**
+   * Calls the top-level function `exportName` (its WIT name, e.g. `add-floats`) with
+   * `(context, request)` and returns its result, in jco's value shapes — through jco's glue, or
+   * through `direct` (from `direct()`) when given. Throws a `CallFailure`.
+   */
+  call(exportName: string, context: CallContext, request: unknown, direct?: DirectMethod): unknown {
     const site: CallSite = { pod: this.name, component: this.#component.name, exportName };
     if (this.#closed) throw new Error(`pod ${this.name} is closed`);
     this.#stats.calls++;
@@ -111,12 +138,15 @@ export class Pod {
       throw new CallFailure("missing-export", site, `Function not found: "${exportName}"`);
     }
     const instance = this.#idle.pop() ?? this.#createInstance(exportName);
-    const exported = instance.export(key);
+    const core = direct && instance.coreExports(exportName);
+    const exported = core ? undefined : instance.export(key);
     instance.beginCall(this.#fuel);
     let result: unknown;
     const started = performance.now();
     try {
-      result = exported(context, request);
+      result = core
+        ? (direct as DirectMethod).call(core, context.headers, request as Record<string, unknown>)
+        : (exported as (...args: unknown[]) => unknown)(context, request);
     } catch (error) {
       this.#callMs += performance.now() - started;
       instance.endCall();

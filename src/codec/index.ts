@@ -12,4 +12,5 @@ export {
   type JsonValue,
 } from "./json.ts";
 export { compileMethodCodec, type MethodCodec } from "./method.ts";
+export { type FieldPlan, type MessagePlan, planMessage } from "./plan.ts";
 export type { ComponentRecord, ComponentValue, ComponentVariant } from "./values.ts";

@@ -1,0 +1,135 @@
+// The canonical-ABI fast path against jco's glue, on the same pods: which methods take it
+// (decided once, at load), 1,000 random AddFloats requests answered byte for byte alike by both,
+// and failures (fuel, the component's log lines) the same on both.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { builtPath, type ExampleComponent, exampleComponents } from "../../examples/index.ts";
+import { fc } from "../../src/codec/testdata/fast-check.ts";
+import { CallFailure, ComponentHost, type LogLine } from "../host/index.ts";
+import { CALL_PATH_ENV, type Route, RouteTable } from "./routes.ts";
+import { examplePod, type LoadedPod, testerPod } from "./testdata/pods.ts";
+
+const PATH = "/foo.bar.AdderService/AddFloats";
+let cacheDir: string;
+let host: ComponentHost;
+const lines: LogLine[] = [];
+
+beforeAll(async () => {
+  cacheDir = await mkdtemp(join(tmpdir(), "vimana-call-paths-"));
+  host = new ComponentHost({ cacheDir, log: (line) => lines.push(line) });
+});
+afterAll(async () => {
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+/** The pod's routes on the fast path and, forced, on jco's. */
+function bothPaths(loaded: LoadedPod): { fast: RouteTable; jco: RouteTable } {
+  const source = { podName: loaded.pod.name, isServing: () => true, ...loaded };
+  const saved = process.env[CALL_PATH_ENV];
+  delete process.env[CALL_PATH_ENV];
+  const fast = new RouteTable(source);
+  process.env[CALL_PATH_ENV] = "jco";
+  const jco = new RouteTable(source);
+  if (saved === undefined) delete process.env[CALL_PATH_ENV];
+  else process.env[CALL_PATH_ENV] = saved;
+  return { fast, jco };
+}
+
+/** Decode, call, encode: what the gRPC handler does with a request's message bytes. */
+function answer(route: Route, wire: Uint8Array, headers: [string, string][]): Uint8Array | string {
+  try {
+    return route.encodeResponse(route.handle({ headers }, route.decodeRequest(wire)));
+  } catch (error) {
+    return error instanceof CallFailure ? `${error.kind}: ${error.message}` : String(error);
+  }
+}
+
+const float32 = fc.float({ noDefaultInfinity: false, noNaN: false });
+/** AddFloatsRequest bytes: x and y in either order, sometimes absent, with unknown fields. */
+const requestBytes = fc
+  .tuple(
+    fc.option(float32),
+    fc.option(float32),
+    fc.boolean(),
+    fc.option(fc.uint8Array({ maxLength: 8 })),
+  )
+  .map(([x, y, swap, unknown]) => {
+    const parts: number[][] = [];
+    const field = (tag: number, value: number) => {
+      const bytes = new Uint8Array(4);
+      new DataView(bytes.buffer).setFloat32(0, value, true);
+      return [tag, ...bytes];
+    };
+    if (x !== null) parts.push(field(0x0d, x));
+    if (y !== null) parts.push(field(0x15, y));
+    if (swap) parts.reverse();
+    if (unknown !== null) parts.push([0x1a, unknown.length, ...unknown]);
+    return new Uint8Array(parts.flat());
+  });
+const headers = fc.array(
+  fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/), fc.string({ maxLength: 40 })),
+  { maxLength: 4 },
+);
+
+describe.each(["adder-wat", "adder-c", "multiplier-c"])("%s", (name) => {
+  let loaded: LoadedPod;
+  let routes: { fast: RouteTable; jco: RouteTable };
+  beforeAll(async () => {
+    loaded = await examplePod(host, name);
+    routes = bothPaths(loaded);
+  });
+
+  test("AddFloats takes the fast path, and jco's when forced", () => {
+    expect(routes.fast.get(PATH)?.callPath).toBe("canonical");
+    expect(routes.jco.get(PATH)?.callPath).toBe("jco");
+  });
+
+  test("1,000 random requests: the same answer bytes on both paths", () => {
+    const fast = routes.fast.get(PATH) as Route;
+    const jco = routes.jco.get(PATH) as Route;
+    fc.assert(
+      fc.property(requestBytes, headers, (wire, metadata) => {
+        expect(answer(fast, wire, metadata)).toEqual(answer(jco, wire, metadata));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+test("a spent fuel budget fails alike on both paths", async () => {
+  // adder-logging-c formats a line per call: far more than a starved budget allows.
+  const loaded = await examplePod(host, "adder-logging-c");
+  const example = exampleComponents.find((e) => e.name === "adder-logging-c");
+  const bytes = await Bun.file(builtPath(example as ExampleComponent)).bytes();
+  const component = await host.load(bytes, { name: "adder-logging-c" });
+  const pod = component.createPod({ name: "starved", fuelPerCall: 50 });
+  const { fast, jco } = bothPaths({ ...loaded, pod });
+  const wire = new Uint8Array([0x0d, 0, 0, 0x80, 0x3f]);
+  const onFast = answer(fast.get(PATH) as Route, wire, []);
+  expect(onFast).toBe(
+    "budget: pod starved, component adder-logging-c, add-floats: CPU budget exhausted: used all 50 fuel",
+  );
+  expect(answer(jco.get(PATH) as Route, wire, [])).toBe(onFast);
+});
+
+test("a component's log line is written alike on both paths", async () => {
+  const loaded = await examplePod(host, "adder-logging-c");
+  const { fast, jco } = bothPaths(loaded);
+  expect(fast.get(PATH)?.callPath).toBe("canonical");
+  const wire = new Uint8Array([0x0d, 0, 0, 0x80, 0x3f]);
+  lines.length = 0;
+  const onFast = answer(fast.get(PATH) as Route, wire, []);
+  const fastLines = lines.splice(0).map(({ stream, line }) => `${stream} ${line}`);
+  expect(answer(jco.get(PATH) as Route, wire, [])).toEqual(onFast);
+  expect(lines.map(({ stream, line }) => `${stream} ${line}`)).toEqual(fastLines);
+  expect(fastLines.length).toBeGreaterThan(0);
+});
+
+test("methods with types the fast path does not cover stay on jco's path", async () => {
+  const { fast } = bothPaths(await testerPod(host, 1_000_000));
+  const paths = [...fast.paths()].filter((path) => path.startsWith("/vimana.test.Tester/"));
+  expect(paths.length).toBe(3);
+  for (const path of paths) expect(fast.get(path)?.callPath).toBe("jco");
+});
