@@ -1,10 +1,10 @@
-// bun run bench NAME…: run the benchmarks named (each `<NAME>.bench.ts` under src/, runtime/ or
-// minikube/).
+// bun run bench NAME…: run the benchmarks named (each `<NAME>.bench.ts` under src/, runtime/,
+// minikube/ or e2e/).
 import { basename, join } from "node:path";
 
 const root = join(import.meta.dir, "..");
 const found = new Map<string, string>();
-for (const dir of ["src", "runtime", "minikube"]) {
+for (const dir of ["src", "runtime", "minikube", "e2e"]) {
   for await (const path of new Bun.Glob("**/*.bench.ts").scan({ cwd: join(root, dir) })) {
     found.set(basename(path, ".bench.ts"), join(dir, path));
   }

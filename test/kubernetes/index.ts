@@ -5,5 +5,6 @@ export {
   startApiServer,
 } from "./api-server.ts";
 export { type ClusterFixture, type ClusterFixtureOptions, startCluster } from "./cluster.ts";
+export { type GatewayFixture, startGatewayFixture } from "./gateway.ts";
 export { runKubectl } from "./kubectl.ts";
 export { killKubernetesFixturesSync, stopKubernetesFixtures } from "./live.ts";
