@@ -319,9 +319,9 @@ export class PoolPod {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    void this.#pool
-      .all({ type: "close", pod: this.#handle })
-      .finally(() => this.#pool.forget(this.#handle));
+    // Closing fails only with a worker that died, which onCrash has reported.
+    const forget = () => this.#pool.forget(this.#handle);
+    this.#pool.all({ type: "close", pod: this.#handle }).then(forget, forget);
   }
 
   /** What the pod costs now, summed over the workers (each publishes after every call). */

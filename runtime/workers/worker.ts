@@ -71,6 +71,8 @@ self.onmessage = (event: MessageEvent<WorkerSetup | ToWorker>) => {
 async function handle(message: ToWorker): Promise<unknown> {
   if (message.type === "prepare") return prepare(message);
   const pod = pods.get(message.pod);
+  // A pod that failed to load on another worker is closed on all: here it may never have been.
+  if (pod === undefined && message.type === "close") return undefined;
   if (pod === undefined) throw new Error(`worker has no pod #${message.pod}`);
   switch (message.type) {
     case "serve":
