@@ -1,6 +1,7 @@
 // vimanad: settings, wiring, signals (ref §1.2).
 // First: it may replace the process to apply engine options, before anything else is loaded.
 import "./engine.ts";
+import { readFileSync } from "node:fs";
 import { mkdir, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { formatPodName, type PodName, parsePodName } from "../src/names/index.ts";
@@ -14,7 +15,7 @@ import { ImageStore } from "./images/index.ts";
 import { HostLocalIpam, type Ipam, LoopbackIpam } from "./ipam/index.ts";
 import { createLogger, type Logger } from "./log/index.ts";
 import { ContainerLogs, containerLogPath } from "./logs/index.ts";
-import { componentPreparer, messageOf, Pods, RecordStore } from "./pods/index.ts";
+import { componentPreparer, crashPoint, messageOf, Pods, RecordStore } from "./pods/index.ts";
 import {
   CriGate,
   copyFds,
@@ -46,6 +47,26 @@ function createIpam(config: Config): Ipam {
   });
 }
 
+/**
+ * Whether process `pid` still runs, given it a moment: a process that died has closed its
+ * sockets (what this side noticed) a little before it is gone, and a zombie counts as gone.
+ */
+async function isRunning(pid: number): Promise<boolean> {
+  const deadline = Date.now() + 2_000;
+  for (;;) {
+    let state: string | undefined;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    } catch {
+      return false;
+    }
+    if (state === "Z" || state === "X") return false;
+    if (Date.now() > deadline) return true;
+    await Bun.sleep(20);
+  }
+}
+
 /** How long a takeover waits for the running vimanad to finish its CRI calls in flight. */
 const TAKEOVER_TIMEOUT_MS = 60_000;
 
@@ -73,8 +94,9 @@ async function serve(
   config: Config,
   log: Logger,
   controlPath: string,
-  takeover: Takeover | undefined,
+  offered: Takeover | undefined,
 ): Promise<void> {
+  let takeover = offered;
   const downstream = new Downstream(config.downstream);
   let ready = false;
   const images = await ImageStore.open({
@@ -155,9 +177,21 @@ async function serve(
   const listeners = new Map<string, number>();
   if (takeover !== undefined) {
     const { pid, cri, pods: podFds } = takeover.quiesced;
-    const [copiedCri, ...copied] = copyFds(pid, [cri, ...podFds.values()]);
-    criFd = copiedCri;
-    for (const [i, id] of [...podFds.keys()].entries()) listeners.set(id, copied[i] as number);
+    try {
+      const [copiedCri, ...copied] = copyFds(pid, [cri, ...podFds.values()]);
+      criFd = copiedCri;
+      for (const [i, id] of [...podFds.keys()].entries()) listeners.set(id, copied[i] as number);
+    } catch (error) {
+      // The old process died before its sockets were copied, and they died with it: this is
+      // a start after a crash (its CRI calls had finished, so the records are complete).
+      if (await isRunning(pid)) throw error;
+      log.warn("The previous vimanad died before its sockets were copied; starting on my own", {
+        pid,
+        error: messageOf(error),
+      });
+      takeover.callOff();
+      takeover = undefined;
+    }
   }
 
   // Recovery, before the CRI socket accepts: kubelet's next call sees every pod as it was.
@@ -195,13 +229,25 @@ async function serve(
     criFd === undefined ? { path: config.incoming } : { fd: criFd },
   );
   if (takeover !== undefined) {
-    await takeover.ready();
+    try {
+      await takeover.ready();
+    } catch (error) {
+      // The old process died after naming its sockets: this one holds every one of them and the
+      // records are complete (its CRI calls had finished), so it serves on rather than leave
+      // the node with no vimanad at all.
+      if (await isRunning(takeover.quiesced.pid)) throw error;
+      log.warn("The previous vimanad died during the takeover; serving on my own", {
+        pid: takeover.quiesced.pid,
+        error: messageOf(error),
+      });
+    }
     await pods.saveAll();
     log.info("Took over from the previous vimanad", { pid: takeover.quiesced.pid });
   }
   // The old process has closed its end; this one answers the next takeover.
   await unlink(controlPath).catch(() => {});
   const control = await offerTakeover(controlPath, {
+    reached: (step) => crashPoint(`takeover:${step}`),
     quiesce: async () => {
       log.info("A new vimanad is taking over: holding CRI calls");
       await gate.close();

@@ -18,6 +18,10 @@ export const crashPoints = [
   "stop-container:stopped-serving",
   /** RemovePodSandbox: the address is released, the record is not deleted yet. */
   "remove-sandbox:released",
+  /** Takeover, the old process: its sockets are named to the new one, which is not ready yet. */
+  "takeover:quiesced",
+  /** Takeover, the old process: the new one has said it serves; "draining" is not sent yet. */
+  "takeover:ready",
 ] as const;
 
 export type CrashPoint = (typeof crashPoints)[number];

@@ -3,7 +3,7 @@
 // vimanad recover its pods.
 
 export { type ComponentPreparerOptions, componentPreparer } from "./component.ts";
-export { type CrashPoint, crashPoints } from "./crash-points.ts";
+export { type CrashPoint, crashPoint, crashPoints } from "./crash-points.ts";
 export { messageOf, PodError } from "./errors.ts";
 export { nowNs, Pods, type PodsOptions, RECOVERY_FAILED, type RecoveryOutcome } from "./pods.ts";
 export {

@@ -20,6 +20,11 @@ export interface Quiesced {
 export interface OfferHandlers {
   /** A new process asked: hold CRI calls, finish those in flight, name the listeners. */
   quiesce(): Promise<Quiesced>;
+  /**
+   * A step of the conversation: "quiesced" once that answer is written, "ready" when the new
+   * process says so, before the answer (where the tests make the old process die).
+   */
+  reached?(step: "quiesced" | "ready"): void;
   /** The new process serves: drain and exit. */
   handOver(): void;
   /** The new process went away before it served: carry on. */
@@ -42,14 +47,19 @@ export async function offerTakeover(path: string, handlers: OfferHandlers): Prom
         const quiesced = await handlers.quiesce();
         if (state !== "quiescing") return; // called off meanwhile
         state = "quiesced";
-        send(socket, {
-          type: "quiesced",
-          pid: quiesced.pid,
-          cri: quiesced.cri,
-          pods: Object.fromEntries(quiesced.pods),
-        });
+        send(
+          socket,
+          {
+            type: "quiesced",
+            pid: quiesced.pid,
+            cri: quiesced.cri,
+            pods: Object.fromEntries(quiesced.pods),
+          },
+          () => handlers.reached?.("quiesced"),
+        );
       } else if (message.type === "ready" && state === "quiesced") {
         state = "ready";
+        handlers.reached?.("ready");
         send(socket, { type: "draining" });
         handlers.handOver();
       } else {
@@ -148,8 +158,8 @@ function expectFd(value: unknown): number {
   return value;
 }
 
-function send(socket: net.Socket, message: Record<string, unknown>): void {
-  socket.write(`${JSON.stringify(message)}\n`);
+function send(socket: net.Socket, message: Record<string, unknown>, written?: () => void): void {
+  socket.write(`${JSON.stringify(message)}\n`, written);
 }
 
 function readLines(

@@ -13,6 +13,7 @@ import {
 } from "./fixtures/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
 import {
+  addFloats,
   endPod,
   type PushedImage,
   pushExample,
@@ -37,13 +38,14 @@ describe("vimanad --takeover", () => {
   let image: PushedImage;
   const port = freeLoopbackPort();
 
-  const start = async (extraArgs: string[] = []) => {
+  const start = async (extraArgs: string[] = [], env?: Record<string, string>) => {
     const previous = started[0];
     const vimanad = await startVimanad({
       downstream: (containerd as ContainerdFixture).socket,
       insecureRegistries: [(registry as RegistryFixture).host],
       dataplanePort: port,
       extraArgs,
+      ...(env !== undefined && { env }),
       ...(previous !== undefined && { dir: previous.dir }),
     });
     started.push(vimanad);
@@ -124,4 +126,27 @@ describe("vimanad --takeover", () => {
     const { items } = await successor.cri.call(criMethods.ListPodSandbox, {});
     expect(items.filter((item) => item.runtime_handler === RUNTIME_HANDLER)).toEqual([]);
   }, 90_000);
+
+  // Where the old process dies, and what the new one then logs: before it copied the sockets
+  // they died with the old one (a start after a crash); after, it serves on them alone.
+  for (const [point, logged] of [
+    ["takeover:quiesced", "The previous vimanad died before its sockets were copied"],
+    ["takeover:ready", "The previous vimanad died during the takeover; serving on my own"],
+  ]) {
+    test(`the old process dies at ${point}: the new one serves every pod alone`, async () => {
+      await started.at(-1)?.stop();
+      const old = await start([], { VIMANAD_CRASH_AT: point as string });
+      const pods = await Promise.all(
+        Array.from({ length: 2 }, () => startPod(old.cri, image, port)),
+      );
+      const successor = await start(["--takeover"]);
+      const deadline = Date.now() + 10_000;
+      while (!old.exited() && Date.now() < deadline) await Bun.sleep(20);
+      expect(old.log()).toContain(`VIMANAD_CRASH_AT=${point}: killing myself`);
+      expect(successor.log()).toContain(logged as string);
+      expect(await Promise.all(pods.map((pod) => addFloats(pod.ip, port, 4, 5)))).toEqual([9, 9]);
+      expect(listenerPids("-tn", `sport = :${port}`)).toEqual(new Set([successor.pid]));
+      for (const pod of pods) await endPod(successor.cri, pod);
+    }, 60_000);
+  }
 });
