@@ -1,6 +1,9 @@
 // bun run bench cri: the compiled vimanad with real containerd downstream and a local registry.
 // Prints the median time from RunPodSandbox to a pod's first gRPC answer (image pulled), the
-// adder's pull time, pods per second through the whole lifecycle, and RSS per running pod.
+// adder's pull time, pods per second through the whole lifecycle, RSS per running pod, and for
+// restarts (issue #13): the time from starting vimanad again after a kill -9 to every running
+// pod answering, with 1,000, 100 and (the baseline) 0 pods, and the longest pause three
+// continuous callers see while one vimanad takes over from another.
 //
 // The first answer is timed as kubelet and a pod's first caller would see it: RunPodSandbox,
 // PodSandboxStatus (the pod's IP), CreateContainer and StartContainer on the CRI client, then
@@ -13,6 +16,7 @@ import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import { RUNTIME_HANDLER } from "../src/names/index.ts";
 import { type CriClient, criMethods } from "./cri/index.ts";
+import { startCallers } from "./tests/callers.ts";
 import { startContainerd, startRegistry } from "./tests/fixtures/index.ts";
 import { freeLoopbackPort } from "./tests/fixtures/ports.ts";
 import {
@@ -23,6 +27,7 @@ import {
   pushExample,
   startPod,
   startVimanad,
+  type Vimanad,
 } from "./tests/vimanad.ts";
 
 const FIRST_ANSWER_PODS = 50;
@@ -30,6 +35,13 @@ const PULLS = 9;
 const LIFECYCLE_PODS = 400;
 const AT_ONCE = 20;
 const DENSITY_PODS = 1000;
+const RECOVERY_PODS = 100;
+/** Restarts timed per pod count (1,000 pods: fewer, each takes long). */
+const RESTARTS = { [DENSITY_PODS]: 3, [RECOVERY_PODS]: 5, 0: 5 } as Record<number, number>;
+const TAKEOVERS = 3;
+const CALLERS = 3;
+/** How long the callers run before and after each takeover, and in the baseline without one. */
+const CALLING_MS = 1500;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -138,11 +150,20 @@ function rssBytes(pid: number): number {
 
 const [containerd, registry] = await Promise.all([startContainerd(), startRegistry()]);
 const port = freeLoopbackPort();
-const vimanad = await startVimanad({
-  downstream: containerd.socket,
-  insecureRegistries: [registry.host],
-  dataplanePort: port,
-});
+/** Every vimanad started, so that none outlives the bench (they share one directory). */
+const started: Vimanad[] = [];
+const startIn = async (dir?: string, extraArgs: string[] = []) => {
+  const next = await startVimanad({
+    downstream: containerd.socket,
+    insecureRegistries: [registry.host],
+    dataplanePort: port,
+    extraArgs,
+    ...(dir !== undefined && { dir }),
+  });
+  started.push(next);
+  return next;
+};
+let vimanad: Vimanad = await startIn();
 try {
   const { cri } = vimanad;
   const pullMs: number[] = [];
@@ -195,9 +216,67 @@ try {
     );
   }
   const rssPerPod = (rssBytes(vimanad.pid) - rssBefore) / DENSITY_PODS;
-  for (let done = 0; done < running.length; done += AT_ONCE) {
-    await Promise.all(running.slice(done, done + AT_ONCE).map((pod) => endPod(cri, pod)));
+
+  // Restarts: kill -9, start again in the same directory, until every pod has answered.
+  const restartMs = new Map<number, number[]>();
+  const restartTimed = async (pods: readonly { ip: string }[]) => {
+    const times: number[] = [];
+    for (let i = 0; i < (RESTARTS[pods.length] ?? 1); i++) {
+      await vimanad.kill();
+      const started = performance.now();
+      vimanad = await startIn(vimanad.dir);
+      for (let done = 0; done < pods.length; done += AT_ONCE) {
+        await Promise.all(
+          pods.slice(done, done + AT_ONCE).map((pod) => addFloatsHttp2(pod.ip, port, 1, 2)),
+        );
+      }
+      times.push(performance.now() - started);
+    }
+    restartMs.set(pods.length, times);
+  };
+  const endPods = async (pods: readonly { podSandboxId: string; containerId: string }[]) => {
+    for (let done = 0; done < pods.length; done += AT_ONCE) {
+      await Promise.all(pods.slice(done, done + AT_ONCE).map((pod) => endPod(vimanad.cri, pod)));
+    }
+  };
+  await restartTimed(running);
+  await endPods(running.splice(RECOVERY_PODS));
+  await restartTimed(running);
+
+  // Takeovers under load, beside the same callers over the same time without one.
+  const ips = running.map((pod) => pod.ip);
+  const calling = async (during: () => Promise<void>) => {
+    const callers = startCallers(ips, port, CALLERS);
+    await Bun.sleep(CALLING_MS);
+    await during();
+    await Bun.sleep(CALLING_MS);
+    return callers.stop();
+  };
+  const pauseMs: number[] = [];
+  const baselinePauseMs: number[] = [];
+  const swapMs: number[] = [];
+  let failedCalls = 0;
+  let calls = 0;
+  for (let i = 0; i < TAKEOVERS; i++) {
+    const quiet = await calling(async () => {});
+    baselinePauseMs.push(quiet.longestPauseMs);
+    const swapped = await calling(async () => {
+      const old = vimanad;
+      const started = performance.now();
+      vimanad = await startIn(old.dir, ["--takeover"]);
+      while (!old.exited()) {
+        if (performance.now() - started > 30_000) throw new Error("the old vimanad never exited");
+        await Bun.sleep(5);
+      }
+      swapMs.push(performance.now() - started);
+    });
+    pauseMs.push(swapped.longestPauseMs);
+    failedCalls += swapped.failures.length + quiet.failures.length;
+    calls += swapped.calls + quiet.calls;
   }
+
+  await endPods(running);
+  await restartTimed([]);
 
   const ms = (value: number) => `${value.toFixed(2)} ms`;
   console.log(
@@ -218,7 +297,20 @@ try {
   console.log(
     `cri: RSS per running pod at ${DENSITY_PODS} pods: ${(rssPerPod / 2 ** 20).toFixed(3)} MiB (target ≤ 0.5 MiB)`,
   );
+  const baseline = median(restartMs.get(0) ?? []);
+  for (const pods of [DENSITY_PODS, RECOVERY_PODS, 0]) {
+    const times = restartMs.get(pods) ?? [];
+    const ratio =
+      pods === 0 ? "baseline" : `×${(median(times) / baseline).toFixed(1)} the baseline`;
+    console.log(
+      `cri: restart after kill -9 → every pod answering, ${pods} running pods, median of ${times.length}: ${ms(median(times))} (${ratio})`,
+    );
+  }
+  console.log(
+    `cri: takeover under load (${CALLERS} callers, ${RECOVERY_PODS} pods), longest pause a caller saw, median of ${TAKEOVERS}: ${ms(median(pauseMs))} (without a takeover: ${ms(median(baselinePauseMs))}); new process start → old exited: ${ms(median(swapMs))}; ${failedCalls} of ${calls} calls failed`,
+  );
 } finally {
+  for (const earlier of started.slice(0, -1)) await earlier.kill();
   await vimanad.cleanUp();
   await Promise.all([containerd.stop(), registry.stop()]);
 }
