@@ -1,57 +1,105 @@
 // bun run bench workers: the compiled vimanad (real containerd downstream, a local registry)
-// serving the WAT adder with --workers 0 (pods on the CRI thread), 1 and the number of CPUs.
-// For each: AddFloats throughput (h2load -c 4 -m 8, after a warm-up) with CRI latency measured
-// during that load (Version and ListPodSandbox in turn, as kubelet polls) and unloaded; then
-// what each further pod costs in RSS.
+// serving the WAT adder with --workers 0 (pods on the CRI thread), 1 and the number of CPUs, all
+// three started at once and measured in alternating rounds (the machine is shared: its load
+// moves). Each round: AddFloats throughput on one pod (h2load -c 4 -m 8) with CRI latency
+// measured during that load (Version and ListPodSandbox in turn, as kubelet polls); medians over
+// the rounds. Then what each further pod costs in RSS.
 import { availableParallelism } from "node:os";
 import { criMethods } from "../cri/index.ts";
-import { cpuSeconds, criLatency, healthyThroughput, rssMiB } from "../tests/attacks/index.ts";
+import {
+  cpuSeconds,
+  criLatency,
+  healthyThroughput,
+  rssMiB,
+  type Throughput,
+} from "../tests/attacks/index.ts";
 import { freeLoopbackPort } from "../tests/fixtures/ports.ts";
-import { pushExample, startPod, startStack } from "../tests/vimanad.ts";
+import { pushExample, type Stack, startPod, startStack } from "../tests/vimanad.ts";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Pods started to measure the memory each costs. */
-const EXTRA_PODS = 20;
+const EXTRA_PODS = 50;
 const cpus = availableParallelism();
 
-async function measure(workers: number): Promise<string> {
+interface Subject {
+  workers: number;
+  stack: Stack;
+  port: number;
+  ip: string;
+  start: () => Promise<unknown>;
+  samples: { load: Throughput; criP99: number; cores: number }[];
+  criIdleP99: number;
+}
+
+async function subject(workers: number): Promise<Subject> {
   const port = freeLoopbackPort();
   const stack = await startStack({
     dataplanePort: port,
     extraArgs: ["--workers", String(workers)],
   });
   try {
-    const { vimanad, registry } = stack;
-    const cri = vimanad.cri;
-    const adder = await pushExample(registry.host, "adder", "1.0.0");
+    const cri = stack.vimanad.cri;
+    const adder = await pushExample(stack.registry.host, "adder", "1.0.0");
     await cri.call(criMethods.PullImage, {
       image: adder.imageSpec,
       sandbox_config: { labels: adder.labels },
     });
     const { ip } = await startPod(cri, adder, port);
-    const idle = await criLatency(cri, 1000);
-    // Warm until the JIT has settled, then measure.
-    await healthyThroughput(ip, port, 2);
-    const cpuBefore = cpuSeconds(vimanad.pid);
-    const [load, criLoaded] = await Promise.all([
-      healthyThroughput(ip, port, SECONDS),
-      criLatency(cri, SECONDS * 1000),
-    ]);
-    const cores = (cpuSeconds(vimanad.pid) - cpuBefore) / SECONDS;
-    const rssBefore = rssMiB(vimanad.pid);
-    for (let i = 0; i < EXTRA_PODS; i++) await startPod(cri, adder, port);
-    await Bun.sleep(500);
-    const perPod = ((rssMiB(vimanad.pid) - rssBefore) * 1024) / EXTRA_PODS;
-    const label =
-      workers === 0 ? "in-thread (--workers 0)" : `${workers} worker${workers > 1 ? "s" : ""}`;
-    return `ours, ${label}: ${load.rps.toFixed(0)} req/s, p99 ${load.p99Ms.toFixed(1)} ms, ${load.failed} failed; vimanad ${cores.toFixed(2)} cores; CRI p99 ${criLoaded.p99Ms.toFixed(1)} ms (max ${criLoaded.maxMs.toFixed(0)} ms) under load, ${idle.p99Ms.toFixed(1)} ms idle; RSS ${perPod.toFixed(0)} KiB per further adder pod`;
-  } finally {
+    return {
+      workers,
+      stack,
+      port,
+      ip,
+      start: () => startPod(cri, adder, port),
+      samples: [],
+      criIdleP99: (await criLatency(cri, 1000)).p99Ms,
+    };
+  } catch (error) {
     await stack.stop();
+    throw error;
   }
 }
 
-console.log(
-  `AddFloats on one adder-wat pod, h2load -c 4 -m 8 for ${SECONDS} s after 2 s of warm-up; ${cpus} CPUs shared by h2load, the CRI client and vimanad`,
-);
-const counts = [...new Set([0, 1, cpus])];
-for (const workers of counts) console.log(await measure(workers));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? NaN;
+
+const subjects: Subject[] = [];
+try {
+  for (const workers of new Set([0, 1, cpus])) subjects.push(await subject(workers));
+  console.log(
+    `AddFloats on one adder-wat pod, h2load -c 4 -m 8, ${ROUNDS} alternating rounds of ${SECONDS} s after 2 s of warm-up each, medians; ${cpus} CPUs shared by h2load (1 thread), the CRI client and vimanad`,
+  );
+  for (const s of subjects) await healthyThroughput(s.ip, s.port, 2);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of subjects) {
+      const { vimanad } = s.stack;
+      const before = cpuSeconds(vimanad.pid);
+      const [load, cri] = await Promise.all([
+        healthyThroughput(s.ip, s.port, SECONDS),
+        criLatency(vimanad.cri, SECONDS * 1000),
+      ]);
+      s.samples.push({
+        load,
+        criP99: cri.p99Ms,
+        cores: (cpuSeconds(vimanad.pid) - before) / SECONDS,
+      });
+    }
+  }
+  for (const s of subjects) {
+    const rssBefore = rssMiB(s.stack.vimanad.pid);
+    for (let i = 0; i < EXTRA_PODS; i++) await s.start();
+    await Bun.sleep(500);
+    const perPod = ((rssMiB(s.stack.vimanad.pid) - rssBefore) * 1024) / EXTRA_PODS;
+    const label =
+      s.workers === 0
+        ? "in-thread (--workers 0)"
+        : `${s.workers} worker${s.workers > 1 ? "s" : ""}`;
+    const rps = median(s.samples.map((x) => x.load.rps));
+    const base = median((subjects[0] as Subject).samples.map((x) => x.load.rps));
+    console.log(
+      `ours, ${label}: ${rps.toFixed(0)} req/s (${(rps / base).toFixed(2)}× in-thread), p99 ${median(s.samples.map((x) => x.load.p99Ms)).toFixed(1)} ms, ${s.samples.reduce((n, x) => n + x.load.failed, 0)} failed; vimanad ${median(s.samples.map((x) => x.cores)).toFixed(2)} cores; CRI p99 ${median(s.samples.map((x) => x.criP99)).toFixed(1)} ms under load, ${s.criIdleP99.toFixed(1)} ms idle; RSS ${perPod.toFixed(0)} KiB per further adder pod`,
+    );
+  }
+} finally {
+  await Promise.all(subjects.map((s) => s.stack.stop()));
+}
