@@ -42,6 +42,7 @@ export interface PoolPodOptions {
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+/** A request to a worker without its id (which the thread adds), for each kind of request. */
 type Request = ToWorker extends infer T ? (T extends ToWorker ? Omit<T, "id"> : never) : never;
 
 /** One worker thread and its requests awaiting a reply. */
@@ -176,14 +177,14 @@ export class WorkerPool {
       prepared = await first.request<Prepared>(request);
     } catch (error) {
       this.#pods.delete(handle);
-      throw this.#onWorker(first, error);
+      throw this.#failureOf(first, error);
     }
     const results = await Promise.allSettled(rest.map((thread) => thread.request(request)));
     const failed = results.findIndex((result) => result.status === "rejected");
     const pod = new PoolPod(this, handle, cells, prepared.exports);
     if (failed >= 0) {
       pod.close();
-      throw this.#onWorker(
+      throw this.#failureOf(
         rest[failed] as WorkerThread,
         (results[failed] as PromiseRejectedResult).reason,
       );
@@ -192,7 +193,7 @@ export class WorkerPool {
   }
 
   /** The message of a worker's failure, naming the worker when there are several. */
-  #onWorker(thread: WorkerThread, error: unknown): Error {
+  #failureOf(thread: WorkerThread, error: unknown): Error {
     const message = error instanceof Error ? error.message : String(error);
     if (this.size === 1) return new Error(message);
     return new Error(`${message} (worker ${thread.index + 1} of ${this.size})`);
@@ -205,7 +206,7 @@ export class WorkerPool {
     );
     const failed = results.findIndex((result) => result.status === "rejected");
     if (failed >= 0) {
-      throw this.#onWorker(
+      throw this.#failureOf(
         this.#threads[failed] as WorkerThread,
         (results[failed] as PromiseRejectedResult).reason,
       );
