@@ -6,7 +6,7 @@ export const toolVersions = {
   crane: "v0.22.1",
   helm: "v3.22.0",
   kops: "v1.34.1",
-  kustomize: "v5.8.3",
+  kustomize: "v5.8.2",
   minikube: "v1.37.0",
   "wasm-tools": "1.263.0",
   wasmtime: "48.0.8",

@@ -23,6 +23,7 @@ changed:
   package.json dependencies (npm registry): within their major (their minor below 1.0);
     then bun install rewrites bun.lock
   scripts/tools/versions.ts (Go module proxy, crates.io): within their major
+  (a Go module whose go.mod asks for a newer Go than the local one is passed over)
   scripts/kubernetes/versions.ts (Go module proxy): patch releases only, as they must match
     each other (Envoy ${envoyVersion} follows Envoy Gateway's default: moved by hand)
 If a step fails every file is put back and node_modules reinstalled from the old bun.lock.

@@ -3,6 +3,8 @@ export interface Registries {
   readonly npm: string;
   readonly goProxy: string;
   readonly cratesIndex: string;
+  /** The local Go toolchain's version (`1.26.8`): newer modules asking for more are passed over. */
+  readonly goToolchain?: string;
 }
 
 export function defaultRegistries(
@@ -19,6 +21,7 @@ export function defaultRegistries(
     ).replace(/\/$/, ""),
     goProxy: (goProxy ?? "https://proxy.golang.org").replace(/\/$/, ""),
     cratesIndex: "https://index.crates.io",
+    goToolchain: localGoVersion(),
   };
 }
 
@@ -45,10 +48,44 @@ export async function npmVersions(registries: Registries, name: string): Promise
 }
 
 /** Module paths escape capitals as `!` + lower case. */
+function escapeModule(module: string): string {
+  return module.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
+}
+
 export async function goVersions(registries: Registries, module: string): Promise<string[]> {
-  const escaped = module.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);
-  const body = await get(`${registries.goProxy}/${escaped}/@v/list`);
+  const body = await get(`${registries.goProxy}/${escapeModule(module)}/@v/list`);
   return body.split("\n").filter((line) => line !== "");
+}
+
+/** The Go version a module's go.mod asks for (its `go` line), e.g. `1.24.0`. */
+export async function goModRequires(
+  registries: Registries,
+  module: string,
+  version: string,
+): Promise<string | undefined> {
+  const body = await get(`${registries.goProxy}/${escapeModule(module)}/@v/${version}.mod`);
+  return /^go\s+(\S+)/m.exec(body)?.[1];
+}
+
+/** Whether Go `have` is at least `want` (both like 1.26 or 1.26.8). */
+export function goAtLeast(have: string, want: string): boolean {
+  const [a, b] = [have, want].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < 3; i++) {
+    const diff = ((a as number[])[i] ?? 0) - ((b as number[])[i] ?? 0);
+    if (diff !== 0) return diff > 0;
+  }
+  return true;
+}
+
+/** `go env GOVERSION` without the `go` prefix, or undefined without Go. */
+export function localGoVersion(): string | undefined {
+  const go = Bun.which("go") ?? "/usr/local/go/bin/go";
+  try {
+    const result = Bun.spawnSync([go, "env", "GOVERSION"], { stdout: "pipe", stderr: "ignore" });
+    return result.exitCode === 0 ? result.stdout.toString().trim().replace(/^go/, "") : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function crateIndexPath(name: string): string {

@@ -36,6 +36,7 @@ const [k8sMajor, k8sMinor, k8sPatch] = kubernetesVersion.slice(1).split(".").map
   number,
 ];
 const nextKubernetes = `v${k8sMajor}.${k8sMinor}.${k8sPatch + 3}`;
+const tooNewGo = `v${k8sMajor}.${k8sMinor}.${k8sPatch + 4}`;
 const hono = "hono";
 const server = Bun.serve({
   port: 0,
@@ -47,7 +48,14 @@ const server = Bun.serve({
     }
     if (path.startsWith("/npm/")) return Response.json({ versions: {} });
     if (path === "/go/k8s.io/kubernetes/@v/list") {
-      return new Response(`${nextKubernetes}\nv${k8sMajor}.${k8sMinor + 1}.0\n`);
+      return new Response(`${nextKubernetes}\n${tooNewGo}\nv${k8sMajor}.${k8sMinor + 1}.0\n`);
+    }
+    // The newest patch needs a Go this machine lacks: the one before it is taken.
+    if (path === `/go/k8s.io/kubernetes/@v/${tooNewGo}.mod`) {
+      return new Response("module k8s.io/kubernetes\n\ngo 1.99.0\n");
+    }
+    if (path === `/go/k8s.io/kubernetes/@v/${nextKubernetes}.mod`) {
+      return new Response("module k8s.io/kubernetes\n\ngo 1.26.0\n");
     }
     if (path === "/go/k8s.io/kops/@v/list") return new Response("gone", { status: 403 });
     if (path.startsWith("/go/")) return new Response("");
@@ -62,6 +70,7 @@ const registries: Registries = {
   npm: `http://127.0.0.1:${server.port}/npm`,
   goProxy: `http://127.0.0.1:${server.port}/go`,
   cratesIndex: `http://127.0.0.1:${server.port}/crates`,
+  goToolchain: "1.26.8",
 };
 const scratch = await mkdtemp(join(tmpdir(), "vimana-update-deps-"));
 afterAll(async () => {

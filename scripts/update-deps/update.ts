@@ -5,7 +5,14 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Pin } from "./pins.ts";
 import { newestAllowed } from "./policy.ts";
-import { crateVersions, goVersions, npmVersions, type Registries } from "./registries.ts";
+import {
+  crateVersions,
+  goAtLeast,
+  goModRequires,
+  goVersions,
+  npmVersions,
+  type Registries,
+} from "./registries.ts";
 
 export interface Change {
   readonly pin: Pin;
@@ -23,11 +30,19 @@ export async function plan(pins: readonly Pin[], registries: Registries): Promis
   const results = await Promise.all(
     pins.map(async (pin) => {
       try {
-        const next = newestAllowed(
-          pin.current,
-          await lists[pin.registry](registries, pin.id),
-          pin.policy,
-        );
+        const available = await lists[pin.registry](registries, pin.id);
+        let next = newestAllowed(pin.current, available, pin.policy);
+        // A Go module whose go.mod asks for a newer Go than this machine's could not be built.
+        while (
+          next !== undefined &&
+          pin.registry === "go" &&
+          registries.goToolchain !== undefined
+        ) {
+          const requires = await goModRequires(registries, pin.id, next);
+          if (requires === undefined || goAtLeast(registries.goToolchain, requires)) break;
+          available.splice(available.indexOf(next), 1);
+          next = newestAllowed(pin.current, available, pin.policy);
+        }
         return { pin, next };
       } catch (error) {
         return { pin, error: `${pin.name} (${pin.file}): ${(error as Error).message}` };
