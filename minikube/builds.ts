@@ -47,9 +47,33 @@ export async function buildExecutables(steps: Steps, rebuild: boolean): Promise<
   );
 }
 
-/** `bun run operator image --push REF --insecure`: the operator image from `builds`. */
-export function pushOperatorImage(steps: Steps, builds: Builds, reference: string) {
-  return steps.run([
+/** Whether the registry (plain HTTP) has a manifest for `reference` (`host/repository:tag`). */
+async function registryHas(reference: string): Promise<boolean> {
+  const slash = reference.indexOf("/");
+  const colon = reference.lastIndexOf(":");
+  const url = `http://${reference.slice(0, slash)}/v2/${reference.slice(slash + 1, colon)}/manifests/${reference.slice(colon + 1)}`;
+  try {
+    const response = await fetch(url, {
+      method: "HEAD",
+      headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+      signal: AbortSignal.timeout(5000),
+    });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `bun run operator image --push REF --insecure`: the operator image from `builds`. The tag is
+ * the build id, so an image already under it is this build's: it is not built and pushed again.
+ */
+export async function pushOperatorImage(steps: Steps, builds: Builds, reference: string) {
+  if (!steps.dryRun && (await registryHas(reference))) {
+    steps.say(`  ${reference} is in the registry already`);
+    return;
+  }
+  await steps.run([
     process.execPath,
     join(ROOT, "src", "operator", "main.ts"),
     "image",
