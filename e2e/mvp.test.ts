@@ -187,18 +187,30 @@ describe("e2e through Envoy Gateway", () => {
 
   test("deleting the Domain removes its route: UNAVAILABLE or NOT_FOUND, not a hang", async () => {
     await fixture.cluster.kubectl("delete", "domain", "foo-domain", `--namespace=${namespace}`);
-    let code: number | undefined;
-    await waitUntil("a call to fail after the Domain was deleted", 60_000, async () => {
+    // Calls keep going until they settle: every one must end well before its deadline, and the
+    // last 20 must fail with UNAVAILABLE (14) or NOT_FOUND (5). The GRPCRoute (garbage-collected
+    // with its Domain) and the Gateway's listeners (the Vimana controller's) go in either order,
+    // so a call in between may meet a listener without routes.
+    const seen = new Map<string, number>();
+    let settled = 0;
+    let slowest = { ms: 0, outcome: "" };
+    await waitUntil("calls to settle on UNAVAILABLE or NOT_FOUND", 60_000, async () => {
+      const started = performance.now();
+      let outcome: string;
       try {
-        const answer = await client.addFloats(X, Y, 5000);
-        return `still answered ${answer}`;
+        outcome = `answer ${await client.addFloats(X, Y, 5000)}`;
       } catch (error) {
-        code = (error as { code?: number }).code;
-        return true;
+        outcome = `code ${(error as { code?: number }).code}`;
       }
+      const ms = performance.now() - started;
+      seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
+      if (ms > slowest.ms) slowest = { ms, outcome };
+      settled = outcome === "code 14" || outcome === "code 5" ? settled + 1 : 0;
+      return settled >= 20 || `last ${outcome}`;
     });
-    console.log(`after deleting the Domain: gRPC status ${code}`);
-    // 5 NOT_FOUND, 14 UNAVAILABLE; a hang would be 4 DEADLINE_EXCEEDED.
-    expect([5, 14]).toContain(code ?? -1);
+    console.log(
+      `after deleting the Domain: ${JSON.stringify(Object.fromEntries(seen))}; slowest ${slowest.ms.toFixed(0)} ms`,
+    );
+    expect(slowest.ms, `the slowest call (${slowest.outcome})`).toBeLessThan(4000);
   }, 120_000);
 });

@@ -95,7 +95,11 @@ async function up(): Promise<void> {
   registry    ${cluster.registry} (plain HTTP)
   images      ${cluster.pauseImage} ${cluster.busyboxImage}
   vimanad     ${cluster.vimanadSocket} (log ${cluster.vimanadLog})
-  containerd  ${cluster.containerdSocket}
+  containerd  ${cluster.containerdSocket}${
+    parsed.values["no-gateway"] === true
+      ? ""
+      : `\n  gateway     Envoy Gateway, host mode: Gateway listeners on this host (log ${logPath(stateDir, "envoy-gateway")})`
+  }
   stop with   bun run cluster down${parsed.values["state-dir"] ? ` --state-dir ${stateDir}` : ""}`);
 }
 
