@@ -21,11 +21,12 @@ import {
 
 const usage = `Usage: bun run e2e [--kubeconfig FILE] [OPTIONS]
 
-Deploys e2e/mvp.yaml (Vimana the-vimana, Domain foo-domain with id ${MVP_DOMAIN} and alias
-api.vimana.host, Server the-adder-server, Component baz-component) into a fresh namespace with
-self-signed TLS Secrets for its two hostnames, pushes the adder example as its image, waits for
-its pod and the Gateway, then calls AddFloats(3.5, -1.2) through the gateway over TLS with each
-hostname as the server name, over gRPC and in the JSON mapping. Deletes the namespace at the end.
+Deploys e2e/mvp.yaml (Vimana the-vimana, Domain foo-domain with id
+${MVP_DOMAIN} and alias api.vimana.host, Server the-adder-server,
+Component baz-component) into a fresh namespace with self-signed TLS Secrets for its two
+hostnames, pushes the adder example as its image, waits for its pod and the Gateway's
+listeners, then calls AddFloats(3.5, -1.2) through the gateway over TLS with each hostname as
+the server name, over gRPC and in the JSON mapping. Deletes the namespace at the end.
 
 The cluster needs the operator and Envoy Gateway running. Without --kubeconfig: the local
 cluster (bun run cluster up, which starts Envoy Gateway; the operator from bun run restart
@@ -44,19 +45,27 @@ Options:
   --keep                    leave the namespace for a look afterwards
   --help                    print this`;
 
-const parsed = parseArgs({
-  args: process.argv.slice(2),
-  options: {
-    kubeconfig: { type: "string" },
-    "state-dir": { type: "string" },
-    registry: { type: "string" },
-    "node-registry": { type: "string" },
-    "gateway-address": { type: "string" },
-    port: { type: "string", default: "443" },
-    keep: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  },
-});
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        kubeconfig: { type: "string" },
+        "state-dir": { type: "string" },
+        registry: { type: "string" },
+        "node-registry": { type: "string" },
+        "gateway-address": { type: "string" },
+        port: { type: "string", default: "443" },
+        keep: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    console.error(`e2e: ${(error as Error).message}\n\n${usage}`);
+    process.exit(2);
+  }
+}
+const parsed = parseCommandLine();
 if (parsed.values.help) {
   console.log(usage);
   process.exit(0);
