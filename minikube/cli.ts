@@ -15,6 +15,8 @@ export interface Options {
   readonly stateDir: string;
   readonly stateDirGiven: boolean;
   readonly registryPort: number;
+  /** local: start Envoy Gateway with the cluster. */
+  readonly gateway: boolean;
   readonly minikubeArgs: readonly string[];
   readonly help: boolean;
 }
@@ -35,6 +37,7 @@ export function parseOptions(command: Command, argv: readonly string[]): Options
   let driver: Options["driver"] = "minikube";
   let dryRun = false;
   let build = true;
+  let gateway = true;
   let stateDir: string | undefined;
   let registryPort = 5000;
   let help = false;
@@ -53,6 +56,7 @@ export function parseOptions(command: Command, argv: readonly string[]): Options
     if (flag === "--help" || flag === "-h") help = true;
     else if (flag === "--dry-run") dryRun = true;
     else if (flag === "--no-build") build = false;
+    else if (flag === "--no-gateway" && command === "restart") gateway = false;
     else if (flag === "--driver") {
       const name = value();
       if (name !== "minikube" && name !== "local")
@@ -79,6 +83,7 @@ export function parseOptions(command: Command, argv: readonly string[]): Options
   if (driver === "minikube" && stateDir !== undefined) {
     throw new UsageError("--state-dir is for --driver local");
   }
+  if (driver === "minikube" && !gateway) throw new UsageError("--no-gateway is for --driver local");
   return {
     driver,
     dryRun,
@@ -86,6 +91,7 @@ export function parseOptions(command: Command, argv: readonly string[]): Options
     stateDir: stateDir ?? defaultStateDir(),
     stateDirGiven: stateDir !== undefined,
     registryPort,
+    gateway,
     minikubeArgs,
     help,
   };
@@ -114,6 +120,7 @@ export async function main(
   const local = {
     stateDir: options.stateDir,
     build: options.build,
+    gateway: options.gateway,
     stateDirFlag: options.stateDirGiven ? ` --state-dir ${options.stateDir}` : "",
   };
   const minikube = { registryPort: options.registryPort, build: options.build };

@@ -37,6 +37,7 @@ try {
       "--driver",
       "local",
       "--no-build",
+      "--no-gateway",
       "--state-dir",
       stateDir,
     ],
@@ -62,7 +63,12 @@ try {
   for (let round = 1; round <= rounds; round++) {
     const steps = new Steps({ prefix: "hotswap", dryRun: false, log: () => {} });
     callers.mark();
-    const swapped = await hotswapLocal(steps, { stateDir, build: true, stateDirFlag: "" });
+    const swapped = await hotswapLocal(steps, {
+      stateDir,
+      build: true,
+      gateway: false,
+      stateDirFlag: "",
+    });
     const swapMs = steps.elapsedMs();
     const during = await callers.stop();
     // A fresh set of callers for the baseline window, and again for the next round.

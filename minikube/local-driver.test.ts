@@ -78,7 +78,8 @@ test("hotswap --driver local with no cluster: the restart hint", async () => {
 });
 
 test("restart --driver local: from nothing to a Component reconciled into a Ready Vimana pod", async () => {
-  const restarted = await script("restart", "--no-build");
+  // Without Envoy Gateway: the e2e suites test it; this one, what restart adds to the cluster.
+  const restarted = await script("restart", "--no-build", "--no-gateway");
   expect(restarted.code, `${restarted.stdout}\n${restarted.stderr}`).toBe(0);
   expect(restarted.stdout).toContain("restart: [3] start the local cluster");
   expect(restarted.stdout).toMatch(/restart: +[\d.]+ s {2}in all/);

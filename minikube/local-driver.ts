@@ -29,6 +29,8 @@ export interface LocalOptions {
   readonly stateDir: string;
   /** Rebuild dist/ first (false: use it as it is). */
   readonly build: boolean;
+  /** restart: Envoy Gateway in host mode with the cluster (minikube/local/gateway). */
+  readonly gateway: boolean;
   /** Shown in hints: how to name this state directory on the command line. */
   readonly stateDirFlag: string;
 }
@@ -96,12 +98,17 @@ export async function restartLocal(steps: Steps, options: LocalOptions): Promise
   const state = await steps.step("start the local cluster", down, async () => {
     const vimanad = join(stateDir, "bin", `vimanad-${builds.buildId}`);
     steps.say(
-      `  > copy ${builds.vimanad} to ${vimanad}; start etcd, kube-apiserver, controllers, registry, containerd, vimanad, kubelet`,
+      `  > copy ${builds.vimanad} to ${vimanad}; start etcd, kube-apiserver, controllers, registry, containerd, vimanad, kubelet${options.gateway ? ", Envoy Gateway" : ""}`,
     );
     if (steps.dryRun) return dryRunState(stateDir);
     await mkdir(join(stateDir, "bin"), { recursive: true });
     await copyFile(builds.vimanad, vimanad);
-    return startLocalCluster({ stateDir, vimanad, log: (line) => steps.say(`  ${line}`) });
+    return startLocalCluster({
+      stateDir,
+      vimanad,
+      gateway: options.gateway,
+      log: (line) => steps.say(`  ${line}`),
+    });
   });
   await installOperator(steps, builds, state, down);
   steps.say(`the local cluster runs vimanad build ${builds.buildId} and the operator. Next:

@@ -1,7 +1,7 @@
 // bun run restart [--driver minikube|local] [--dry-run] [-- extra minikube args]
 import { main } from "./cli.ts";
 
-const usage = `Usage: bun run restart [--driver minikube|local] [--dry-run] [--no-build] [-- MINIKUBE-ARGS…]
+const usage = `Usage: bun run restart [--driver minikube|local] [--dry-run] [--no-build] [--no-gateway] [-- MINIKUBE-ARGS…]
 
 A fresh cluster with the latest local builds (docs/restart.md). Builds dist/vimanad and
 dist/vimana-operator (bun run build), then:
@@ -13,8 +13,9 @@ dist/vimana-operator (bun run build), then:
   kubelet at vimanad's socket and restarts it; installs Envoy Gateway with helm; pushes the
   operator image and applies its manifests; waits until the node, gateway and operator are ready.
 --driver local (Linux, root, no Docker): the same on the local cluster of \`bun run cluster\`:
-  stops the one in the state directory, starts a fresh one with this vimanad, pushes the
-  operator image to its registry and installs the operator in it (host network).
+  stops the one in the state directory, starts a fresh one with this vimanad (and Envoy Gateway
+  in host mode), pushes the operator image to its registry and installs the operator in it
+  (host network).
 
 Each step prints its commands; a failing step says which, why, and what to run to clean up.
 
@@ -24,6 +25,7 @@ Options:
   --no-build               use dist/ as it is instead of running bun run build
   --registry-port PORT     minikube: the host's registry port (default 5000)
   --state-dir DIR          local: the cluster's state (default ~/.local/state/vimana/cluster)
+  --no-gateway             local: without Envoy Gateway (as bun run cluster up --no-gateway)
   --help                   print this`;
 
 process.exit(await main("restart", process.argv.slice(2), usage));
