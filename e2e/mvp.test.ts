@@ -57,6 +57,7 @@ afterAll(async () => {
   await fixture?.cluster
     .kubectl("delete", "namespace", namespace, "--wait=true", "--timeout=120s")
     .catch(() => "");
+  await fixture?.stop();
 }, 180_000);
 
 function patchWeights(weights: Record<string, number>): Promise<string> {

@@ -11,8 +11,13 @@ export {
   stopLocalCluster,
 } from "./cluster.ts";
 export type { ControlPlane, FeatureGates } from "./control-plane.ts";
-export { type GatewayOptions, type LocalGateway, startGateway } from "./gateway/index.ts";
+export {
+  type GatewayOptions,
+  type LocalGateway,
+  startGateway,
+  stopGateway,
+} from "./gateway/index.ts";
 export { freePort } from "./ports.ts";
-export { logPath, logTail, runningPid, startProcess } from "./processes.ts";
+export { logPath, logTail, runningPid, startProcess, stopProcess } from "./processes.ts";
 export { killAllSync } from "./teardown.ts";
 export { type TakeoverResult, takeOverVimanad } from "./vimanad-takeover.ts";

@@ -10,6 +10,8 @@ import {
   runningPid,
   startGateway,
   startProcess,
+  stopGateway,
+  stopProcess,
 } from "../../minikube/local/index.ts";
 import { type ClusterFixture, startCluster } from "./cluster.ts";
 
@@ -19,6 +21,11 @@ export interface GatewayFixture {
   readonly address: string;
   readonly gatewayLog: string;
   readonly operatorLog: string;
+  /**
+   * Stops the gateway and the operator (the cluster runs on): the gateway's ports are fixed, so
+   * a later suite may start a gateway of its own on another cluster. Call it in afterAll.
+   */
+  stop(): Promise<void>;
 }
 
 const OPERATOR = "vimana-operator";
@@ -62,13 +69,23 @@ async function start(): Promise<GatewayFixture> {
     log: progress,
   });
   const operatorLog = await startOperator(cluster);
-  return { cluster, address: gateway.address, gatewayLog: gateway.log, operatorLog };
+  return {
+    cluster,
+    address: gateway.address,
+    gatewayLog: gateway.log,
+    operatorLog,
+    async stop() {
+      shared = undefined;
+      await stopProcess(cluster.stateDir, OPERATOR);
+      await stopGateway(cluster.stateDir);
+    },
+  };
 }
 
 /**
- * The shared cluster of startCluster() with Envoy Gateway and the operator running: one per
- * test run. Each suite uses namespaces of its own; a Gateway's listeners bind their ports on
- * this host, so suites must not hold two Gateways with the same port at once.
+ * The shared cluster of startCluster() with Envoy Gateway and the operator running, until a
+ * suite's stop(). Each suite uses namespaces of its own; a Gateway's listeners bind their ports
+ * on this host, so suites must not hold two Gateways with the same port at once.
  */
 export function startGatewayFixture(): Promise<GatewayFixture> {
   shared ??= start().catch((error) => {

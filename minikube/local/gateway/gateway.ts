@@ -12,7 +12,7 @@ import {
 } from "../../../scripts/kubernetes/index.ts";
 import { waitFor } from "../api.ts";
 import { freePort } from "../ports.ts";
-import { logPath, logTail, runningPid, startProcess } from "../processes.ts";
+import { logPath, logTail, runningPid, startProcess, stopProcess } from "../processes.ts";
 import { envoyGatewayConfig, GATEWAY_NAMESPACE, type GatewayDirs } from "./config.ts";
 
 const PROCESS = "envoy-gateway";
@@ -210,4 +210,12 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     () => logTail(stateDir, PROCESS),
   );
   return gateway;
+}
+
+/**
+ * Stops the cluster's Envoy Gateway (it stops its Envoys first), freeing the host's gateway
+ * ports for another cluster; the cluster runs on. A later startGateway() starts it again.
+ */
+export async function stopGateway(stateDir: string): Promise<void> {
+  await stopProcess(stateDir, PROCESS);
 }
