@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readCacheEntry, writeCacheEntry } from "./cache.ts";
 import { type ComponentInterface, readComponentInterface } from "./component-binary.ts";
 import { LoadError } from "./failures.ts";
@@ -44,6 +45,7 @@ export type LoadOrigin = "memory" | "disk-cache" | "transpiled";
 interface Ready {
   prepared: PreparedComponent;
   exportKeys: ReadonlyMap<string, string>;
+  fallibleExports: ReadonlySet<string>;
 }
 
 /** Loads components and runs them in pods, each call within its fuel and memory limits. */
@@ -148,6 +150,7 @@ export class ComponentHost {
       ready: {
         prepared: { instantiate: glue.instantiate, coreModules: new Map(compiled) },
         exportKeys: exportKeys(name, binary, entry.exports),
+        fallibleExports: fallibleExports(readFileSync(entry.gluePath, "utf8"), entry.exports),
       },
       origin,
     };
@@ -228,6 +231,23 @@ function exportKeys(
     keys.set(witName, key);
   }
   return keys;
+}
+
+/**
+ * The glue's export functions that return `result<…>` (typed errors), which the canonical-ABI
+ * fast path does not cover. jco's glue (the pinned version) opens each export function with a
+ * task whose `errHandling` is 'throw-result-err' for exactly those; a glue without the marker
+ * leaves every export on jco's path.
+ */
+function fallibleExports(glue: string, glueExports: readonly string[]): Set<string> {
+  const fallible = new Set<string>();
+  for (const key of glueExports) {
+    const start = glue.indexOf(`function ${key}(`);
+    const marker =
+      start < 0 ? null : /errHandling: '([a-z-]+)'/.exec(glue.slice(start, start + 2000));
+    if (marker?.[1] !== "none") fallible.add(key);
+  }
+  return fallible;
 }
 
 /** jco's export naming: `add-floats` → `addFloats`. */

@@ -50,6 +50,8 @@ export interface PodComponent {
   prepared: PreparedComponent;
   /** Top-level function exports: WIT name → the glue's name. */
   exportKeys: ReadonlyMap<string, string>;
+  /** The glue's names of those that return `result<…>`, or whose glue could not tell. */
+  fallibleExports: ReadonlySet<string>;
   memoryBytes: number;
 }
 
@@ -114,6 +116,10 @@ export class Pod {
    * function is missing or takes other parameters): decided once, at load, per method.
    */
   direct(exportName: string, signature: FlatSignature): DirectMethod | string {
+    const key = this.#component.exportKeys.get(exportName);
+    if (key === undefined || this.#component.fallibleExports.has(key)) {
+      return `${exportName} returns result<…> (typed errors), or jco's glue does not say`;
+    }
     const core = this.#idle[0]?.coreExports(exportName);
     if (core === undefined) return `no core function ${exportName} with memory and cabi_realloc`;
     const params = flatParamCount(signature);
