@@ -156,6 +156,8 @@ export interface ContainerConfig {
   labels: StringMap;
   annotations: StringMap;
   log_path: string;
+  /** Only the CPU limit is read: it sets the pod's share of the workers. */
+  linux?: { resources: { cpu_period: bigint; cpu_quota: bigint } | null } | null;
 }
 
 export interface CreateContainerRequest {

@@ -303,6 +303,7 @@ export function criHandlers(options: CriServiceOptions): {
         env: new Map((config?.envs ?? []).map(({ key, value }) => [key, utf8.decode(value)])),
         image: config?.image ?? null,
         logPath: config?.log_path ?? "",
+        ...cpuLimitOf(config?.linux?.resources),
       });
     } catch (error) {
       return failed(error, pod);
@@ -424,4 +425,12 @@ export function criHandlers(options: CriServiceOptions): {
     }
   };
   return { handlers, learnDownstream };
+}
+
+/** The container's CPU limit in cores (quota ÷ period), when kubelet sends one. */
+function cpuLimitOf(resources: { cpu_period: bigint; cpu_quota: bigint } | null | undefined): {
+  cpuCores?: number;
+} {
+  if (!resources || resources.cpu_quota <= 0n || resources.cpu_period <= 0n) return {};
+  return { cpuCores: Number(resources.cpu_quota) / Number(resources.cpu_period) };
 }

@@ -23,6 +23,7 @@ export { type PodServer, type PodServerOptions, startPodServer } from "./server.
 export { MAX_MESSAGE_BYTES } from "./serving.ts";
 export {
   encodeGrpcMessage,
+  GrpcError,
   httpStatusOf,
   Status,
   type StatusCode,

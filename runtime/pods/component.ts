@@ -12,7 +12,7 @@ import { type ConnectionBudget, type DataPlaneLimits, startPodServer } from "../
 import type { ComponentHost } from "../host/index.ts";
 import type { ImageStore } from "../images/index.ts";
 import { type Logger, podFields } from "../log/index.ts";
-import type { WorkerPool } from "../workers/index.ts";
+import { type WorkerPool, workerShare } from "../workers/index.ts";
 import type { PreparePod } from "./types.ts";
 
 export interface ComponentPreparerOptions {
@@ -30,7 +30,7 @@ export interface ComponentPreparerOptions {
 
 export function componentPreparer(options: ComponentPreparerOptions): PreparePod {
   const { images, host, port, limits, connections, log, workers } = options;
-  return async (pod, env, annotations) => {
+  return async (pod, env, annotations, cpuCores) => {
     const component = formatComponentName(pod);
     // The Domain's reflection policy, put on the pod by the operator; a bad value fails the pod.
     const policy = annotations[REFLECTION_ANNOTATION];
@@ -46,6 +46,7 @@ export function componentPreparer(options: ComponentPreparerOptions): PreparePod
         metadataBytes: contents.metadata,
         env: [...env],
         ...(policy !== undefined && { reflection: policy }),
+        maxWorkers: workerShare(cpuCores, workers.size),
         log: (level, message) =>
           level === "warning" ? log.warn(message, fields) : log.error(message, fields),
       });

@@ -133,7 +133,7 @@ export class Pods {
             spec,
             createdAt: nowNs(),
             startedAt: 0n,
-            init: this.#spawnInit(pod.name, spec.env, pod.sandbox),
+            init: this.#spawnInit(pod.name, spec, pod.sandbox),
           };
           pod.state = "Created";
           await this.#save(pod);
@@ -151,7 +151,7 @@ export class Pods {
           const unfinished = container.init.settled?.ok !== true;
           // Unlike the original, the state is kept: a running pod stays running.
           if (unfinished && (spec.metadata?.attempt ?? 0) > oldAttempt) {
-            container.init = this.#spawnInit(pod.name, spec.env, pod.sandbox);
+            container.init = this.#spawnInit(pod.name, spec, pod.sandbox);
             this.#log("Reattempted container creation", name);
           } else {
             this.#log("Idempotent container creation", name);
@@ -348,7 +348,7 @@ export class Pods {
         ...(imageDigest !== undefined && { imageDigest }),
         ...(exit !== undefined && { exit }),
         init: hasLoadedComponent(pod.state)
-          ? this.#spawnInit(name, spec.env, pod.sandbox, pod)
+          ? this.#spawnInit(name, spec, pod.sandbox, pod)
           : {
               promise: Promise.reject(new Error("no component")),
               settled: { ok: false, error: undefined },
@@ -481,13 +481,10 @@ export class Pods {
     crashPoint(point);
   }
 
-  #spawnInit(
-    name: PodName,
-    env: ReadonlyMap<string, string>,
-    sandbox: SandboxSpec,
-    owner?: PodRecord,
-  ): Init {
-    const init: Init = { promise: this.#options.prepare(name, env, sandbox.annotations) };
+  #spawnInit(name: PodName, spec: ContainerSpec, sandbox: SandboxSpec, owner?: PodRecord): Init {
+    const init: Init = {
+      promise: this.#options.prepare(name, spec.env, sandbox.annotations, spec.cpuCores),
+    };
     init.promise.then(
       (prepared) => {
         init.settled = { ok: true, prepared };

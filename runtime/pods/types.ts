@@ -29,6 +29,8 @@ export interface ContainerSpec {
   readonly image: unknown;
   /** `config.log_path`, relative to the sandbox's log directory (absent: none). */
   readonly logPath?: string;
+  /** The CPU limit kubelet sent (cpu_quota ÷ cpu_period), in cores; absent: none. */
+  readonly cpuCores?: number;
 }
 
 /** How a stopped container ended. */
@@ -95,4 +97,6 @@ export type PreparePod = (
   pod: PodName,
   env: ReadonlyMap<string, string>,
   annotations: Readonly<Record<string, string>>,
+  /** The container's CPU limit in cores, if it has one: the pod's share of the workers. */
+  cpuCores?: number,
 ) => Promise<PreparedPod>;

@@ -7,3 +7,4 @@ export {
   WorkerPool,
   type WorkerPoolOptions,
 } from "./pool.ts";
+export { shareCalls, workerShare } from "./share.ts";

@@ -9,6 +9,8 @@ export interface PodCells {
   connections: SharedArrayBuffer;
   /** Two Float64 per worker: linear memory bytes, CPU nanoseconds. */
   usage: SharedArrayBuffer;
+  /** One Int32: the pod's calls running now across every worker (docs/vimanad.md, "Fair CPU"). */
+  calls: SharedArrayBuffer;
 }
 
 export interface PrepareRequest {
@@ -26,6 +28,8 @@ export interface PrepareRequest {
   /** The vimana.host/grpc-reflection annotation, if the pod has one. */
   reflection?: string;
   cells: PodCells;
+  /** How many workers may run the pod's calls at once; below the pool's size, others refuse. */
+  maxWorkers: number;
 }
 
 export interface ServeRequest {
@@ -64,6 +68,8 @@ export interface WorkerSetup {
   type: "setup";
   /** This worker's number, 0-based: its usage cells and its name in failures. */
   index: number;
+  /** The pool's size. */
+  workers: number;
   cacheDir: string;
   limits: DataPlaneLimits;
   /** The process-wide connection count (one Int32) and its cap. */

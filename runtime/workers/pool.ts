@@ -37,6 +37,8 @@ export interface PoolPodOptions {
   env: [string, string][];
   /** The pod's vimana.host/grpc-reflection annotation, already checked by the caller. */
   reflection?: string;
+  /** How many workers may run the pod's calls at once (`workerShare`); absent: all. */
+  maxWorkers?: number;
   /** The data plane's warnings and errors for this pod, from any worker. */
   log: (level: "warning" | "error", message: string) => void;
 }
@@ -124,6 +126,7 @@ export class WorkerPool {
       thread.post({
         type: "setup",
         index,
+        workers: options.count,
         cacheDir: options.cacheDir,
         limits: limitsOf(options.limits),
         connections: {
@@ -159,6 +162,7 @@ export class WorkerPool {
     const cells: PodCells = {
       connections: new SharedArrayBuffer(4),
       usage: new SharedArrayBuffer(16 * this.size),
+      calls: new SharedArrayBuffer(4),
     };
     const request = {
       type: "prepare" as const,
@@ -170,6 +174,7 @@ export class WorkerPool {
       env: options.env,
       ...(options.reflection !== undefined && { reflection: options.reflection }),
       cells,
+      maxWorkers: Math.min(options.maxWorkers ?? this.size, this.size),
     };
     const [first, ...rest] = this.#threads as [WorkerThread, ...WorkerThread[]];
     let prepared: Prepared;

@@ -19,6 +19,7 @@ import type {
   ToWorker,
   WorkerSetup,
 } from "./messages.ts";
+import { shareCalls } from "./share.ts";
 
 declare const self: Worker;
 
@@ -108,6 +109,10 @@ async function prepare(message: PrepareRequest): Promise<Prepared> {
     env: message.env,
     afterCall: () => publishUsage(pod as WorkerPod),
   });
+  // Only a pod with less than every worker needs counting: the others cannot exceed their share.
+  if (message.maxWorkers < (setup?.workers ?? 1)) {
+    shareCalls(pod.hostPod, new Int32Array(message.cells.calls), message.maxWorkers, message.name);
+  }
   publishUsage(pod as WorkerPod);
   pods.set(message.pod, pod as WorkerPod);
   return { exports: [...loaded.exports] };

@@ -19,7 +19,7 @@ import {
 } from "../dataplane/testdata/clients.ts";
 import { testerMetadata } from "../dataplane/testdata/pods.ts";
 import type { LogLine } from "../host/index.ts";
-import { type PoolPod, type PoolServing, WorkerPool } from "./index.ts";
+import { type PoolPod, type PoolServing, WorkerPool, workerShare } from "./index.ts";
 
 const ADD = "/foo.bar.AdderService/AddFloats";
 const SPIN = "/vimana.test.Tester/Spin";
@@ -62,9 +62,14 @@ async function tester(): Promise<{ component: Uint8Array; metadata: Uint8Array }
   return { component: await Bun.file(out).bytes(), metadata: encodeMetadata(testerMetadata) };
 }
 
-async function podOf(name: string, built: { component: Uint8Array; metadata: Uint8Array }) {
+async function podOf(
+  name: string,
+  built: { component: Uint8Array; metadata: Uint8Array },
+  maxWorkers?: number,
+) {
   return pool.prepare({
     name,
+    ...(maxWorkers !== undefined && { maxWorkers }),
     component: name,
     componentBytes: built.component,
     metadataBytes: built.metadata,
@@ -229,6 +234,29 @@ describe("two workers", () => {
     expect(order).toEqual(["50 healthy calls answered", "spin answered"]);
   });
 
+  test("a pod with a share of one worker: its call on the other is refused while one runs, the other pod's calls are answered there", async () => {
+    const spinPod = await podOf("spinner-1cpu", spinner, 1);
+    const spinServing = await serve(spinPod);
+    const adderPod = await podOf("adder-3", adder);
+    const adderServing = await serve(adderPod);
+    const [onFirst, onSecond] = (await sessionsOnEachWorker(spinPod, spinServing.port, double)).map(
+      (found) => found[0] as http2.ClientHttp2Session,
+    );
+    const adderOnSecond = (
+      await sessionsOnEachWorker(adderPod, adderServing.port, (on) => add(on, ADD, 0, 0))
+    )[1]?.[0] as http2.ClientHttp2Session;
+    const spin = blob(onFirst as http2.ClientHttp2Session, SPIN);
+    await Bun.sleep(50);
+    const started = performance.now();
+    const second = await blob(onSecond as http2.ClientHttp2Session, SPIN);
+    expect(second.grpcStatus).toBe(8); // RESOURCE_EXHAUSTED, at once
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(await add(adderOnSecond, ADD, 2, 3)).toBe(5);
+    expect((await spin).grpcStatus).toBe(4);
+    // The share is given back when the call ends.
+    expect((await blob(onSecond as http2.ClientHttp2Session, DOUBLE)).grpcStatus).toBe(0);
+  });
+
   test("stopping a pod drains it on every worker", async () => {
     const pod = await podOf("drained", spinner);
     const serving = await pod.serve("127.0.0.1", 0);
@@ -258,4 +286,12 @@ describe("two workers", () => {
     const serving = await serve(pod);
     expect(await add(session(serving.port), ADD, 1, 2)).toBe(3);
   });
+});
+
+test("a pod's share of the workers follows its CPU limit, leaving one worker for the others", () => {
+  expect(workerShare(undefined, 4)).toBe(4);
+  expect(workerShare(0.25, 4)).toBe(1);
+  expect(workerShare(1.5, 4)).toBe(2);
+  expect(workerShare(8, 4)).toBe(3);
+  expect(workerShare(2, 1)).toBe(1);
 });
