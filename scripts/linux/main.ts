@@ -10,9 +10,10 @@ const help = `Usage: bun run linux -- CMD [ARG…]
 
 Runs \`bun run CMD ARG…\` inside a persistent Linux container of this worktree, in the directory
 bun run was called from: the way to run the runtime (containerd, network namespaces) on macOS.
-The container, ${containerName(root)}, is created from ${containerImage()} on first use:
-privileged, the checkout mounted at the same path, node_modules and caches (Go, Bun,
-~/.cache/vimana) in named volumes, ~/.kube read-only, host.docker.internal pointing at the host.
+The container, vimana-<directory>-<7 hex of sha256(checkout path)> (--name prints it), is
+created from ${containerImage()} on first use: privileged, the checkout mounted at the same
+path, node_modules and caches (Go, Bun, ~/.cache/vimana) in named volumes, ~/.kube read-only,
+host.docker.internal pointing at the host.
   --name    print the container's name
   --remove  delete the container (the cache volumes stay)`;
 
