@@ -58,6 +58,11 @@ export const testPrerequisites: readonly Prerequisite[] = [
     installed: () => pipCommand() !== undefined,
   },
   {
+    debianPackage: "nghttp2-client",
+    provides: "h2load (the isolation suite's load on a healthy pod)",
+    installed: () => Bun.which("h2load") !== null,
+  },
+  {
     debianPackage: "gcc",
     provides: "gcc (the pause binary)",
     installed: () => Bun.which("gcc") !== null,
