@@ -40,7 +40,12 @@ async function podOf(image: Awaited<ReturnType<typeof pushExample>>) {
   const sandbox = await cri.call(criMethods.PodSandboxStatus, { pod_sandbox_id });
   const { container_id } = await cri.call(criMethods.CreateContainer, {
     pod_sandbox_id,
-    config: { metadata: { name: "grpc", attempt: 1 }, image: image.imageSpec },
+    // One CPU, as a tenant's limit: the attacker's calls may hold one worker at a time.
+    config: {
+      metadata: { name: "grpc", attempt: 1 },
+      image: image.imageSpec,
+      linux: { resources: { cpu_period: 100_000n, cpu_quota: 100_000n } },
+    },
   });
   await cri.call(criMethods.StartContainer, { container_id });
   return sandbox.status?.network?.ip ?? "";
