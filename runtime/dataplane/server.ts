@@ -79,6 +79,8 @@ export interface PodServer {
 }
 
 const HTTP2_PREFACE = "PRI";
+/** How long a stopping server waits for a just-accepted connection's first bytes. */
+const UNDECIDED_GRACE_MS = 500;
 /** At most one "connection refused" warning per pod this often: an attack must not flood the log. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
@@ -107,6 +109,9 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
     session.on("error", logError("HTTP/2 session"));
+    // A connection accepted just before the server stopped: GOAWAY at once, so its client
+    // retries its calls elsewhere (on another worker or the next vimanad) instead of failing.
+    if (!serving.serving) session.close();
     // GOAWAY after a quiet spell: calls in flight still finish.
     session.setTimeout(limits.idleTimeoutMs, () => session.close());
   });
@@ -267,7 +272,13 @@ async function drain(
 ): Promise<void> {
   serving.serving = false;
   listener.close();
-  connections.dropUndecided();
+  // Connections accepted a moment ago get a short while to say which protocol they speak, and
+  // then a GOAWAY or a `connection: close` like the others: dropping them outright failed the
+  // calls of a client that reconnected while another worker was already draining.
+  const undecided = setTimeout(
+    () => connections.dropUndecided(),
+    Math.min(UNDECIDED_GRACE_MS, graceMs),
+  );
   // GOAWAY: calls already on the connection finish; the client opens no new ones here.
   for (const session of sessions) session.close();
   // Idle keep-alive connections close now, busy ones after their response (http.ts adds
@@ -279,6 +290,7 @@ async function drain(
   });
   await Promise.race([connections.closed(), graceOver]);
   clearTimeout(timer);
+  clearTimeout(undecided);
   connections.destroyAll();
   await connections.closed();
 }
