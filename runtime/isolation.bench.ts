@@ -18,6 +18,7 @@ import {
   pushAttacker,
   rapidReset,
   rssMiB,
+  startAttackerPod,
 } from "./tests/attacks/index.ts";
 import { freeLoopbackPort } from "./tests/fixtures/ports.ts";
 import { pushExample, startPod, startStack } from "./tests/vimanad.ts";
@@ -28,29 +29,6 @@ const stack = await startStack({ dataplanePort: port });
 const { vimanad, registry } = stack;
 const cri = vimanad.cri;
 
-async function podOf(image: Awaited<ReturnType<typeof pushExample>>) {
-  await cri.call(criMethods.PullImage, {
-    image: image.imageSpec,
-    sandbox_config: { labels: image.labels },
-  });
-  const { pod_sandbox_id } = await cri.call(criMethods.RunPodSandbox, {
-    runtime_handler: RUNTIME_HANDLER,
-    config: { metadata: { name: image.server, uid: crypto.randomUUID() }, labels: image.labels },
-  });
-  const sandbox = await cri.call(criMethods.PodSandboxStatus, { pod_sandbox_id });
-  const { container_id } = await cri.call(criMethods.CreateContainer, {
-    pod_sandbox_id,
-    // One CPU, as a tenant's limit: the attacker's calls may hold one worker at a time.
-    config: {
-      metadata: { name: "grpc", attempt: 1 },
-      image: image.imageSpec,
-      linux: { resources: { cpu_period: 100_000n, cpu_quota: 100_000n } },
-    },
-  });
-  await cri.call(criMethods.StartContainer, { container_id });
-  return sandbox.status?.network?.ip ?? "";
-}
-
 try {
   const adder = await pushExample(registry.host, "healthy", "1.0.0");
   await cri.call(criMethods.PullImage, {
@@ -59,8 +37,8 @@ try {
   });
   const healthy = (await startPod(cri, adder, port)).ip;
   const target = (await startPod(cri, adder, port)).ip;
-  const spinning = await podOf(await pushAttacker(registry.host, "spinning"));
-  const growing = await podOf(await pushAttacker(registry.host, "growing"));
+  const spinning = await startAttackerPod(cri, await pushAttacker(registry.host, "spinning"));
+  const growing = await startAttackerPod(cri, await pushAttacker(registry.host, "growing"));
 
   // Warm the healthy pod until its throughput settles, then the unloaded figures.
   await healthyThroughput(healthy, port, 2);

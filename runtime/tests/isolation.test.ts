@@ -20,6 +20,7 @@ import {
   pushAttacker,
   rapidReset,
   rssMiB,
+  startAttackerPod,
 } from "./attacks/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
 import { type PushedImage, pushExample, type Stack, startPod, startStack } from "./vimanad.ts";
@@ -38,29 +39,6 @@ let spinning: string;
 let growing: string;
 let rssBaseline: number;
 
-/** An attacker's pod with a CPU limit of one core, as a tenant's pod would have. */
-async function attackerPod(image: PushedImage): Promise<string> {
-  await cri.call(criMethods.PullImage, {
-    image: image.imageSpec,
-    sandbox_config: { labels: image.labels },
-  });
-  const { pod_sandbox_id } = await cri.call(criMethods.RunPodSandbox, {
-    runtime_handler: RUNTIME_HANDLER,
-    config: { metadata: { name: image.server, uid: crypto.randomUUID() }, labels: image.labels },
-  });
-  const sandbox = await cri.call(criMethods.PodSandboxStatus, { pod_sandbox_id });
-  const { container_id } = await cri.call(criMethods.CreateContainer, {
-    pod_sandbox_id,
-    config: {
-      metadata: { name: "grpc", attempt: 1 },
-      image: image.imageSpec,
-      linux: { resources: { cpu_period: 100_000n, cpu_quota: 100_000n } },
-    },
-  });
-  await cri.call(criMethods.StartContainer, { container_id });
-  return sandbox.status?.network?.ip ?? "";
-}
-
 beforeAll(async () => {
   stack = await startStack({ dataplanePort: port });
   cri = stack.vimanad.cri;
@@ -71,8 +49,8 @@ beforeAll(async () => {
   });
   healthy = (await startPod(cri, adder, port)).ip;
   target = (await startPod(cri, adder, port)).ip;
-  spinning = await attackerPod(await pushAttacker(stack.registry.host, "spinning"));
-  growing = await attackerPod(await pushAttacker(stack.registry.host, "growing"));
+  spinning = await startAttackerPod(cri, await pushAttacker(stack.registry.host, "spinning"));
+  growing = await startAttackerPod(cri, await pushAttacker(stack.registry.host, "growing"));
   await healthyThroughput(healthy, port, 1); // warm-up
   rssBaseline = rssMiB(stack.vimanad.pid);
 }, 120_000);

@@ -239,6 +239,16 @@ export async function pushExample(
     componentBytes: new Uint8Array(readFileSync(builtPath(example))),
     metadataBytes: new Uint8Array(readFileSync(metadataPath(example))),
   });
+  return pushedImage(registry, domain, server, version);
+}
+
+/** How the suites name an image pushed as `<registry>/<domain>/<server>:<version>`. */
+export function pushedImage(
+  registry: string,
+  domain: string,
+  server: string,
+  version: string,
+): PushedImage {
   return {
     domain,
     server,

@@ -1,4 +1,4 @@
-export { type Attacker, pushAttacker } from "./components.ts";
+export { type Attacker, pushAttacker, startAttackerPod } from "./components.ts";
 export {
   type Attack,
   emptyContinuationFlood,
