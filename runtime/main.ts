@@ -139,6 +139,7 @@ async function serve(
           connections,
           log: componentLog,
           onCrash: (message) => fail(`A worker thread died, its pods with it: ${message}`),
+          warn: (message) => log.warn(message),
           // Relative to this module: right from source and inside the compiled executable.
           entry: new URL("./workers/worker.ts", import.meta.url).href,
         });

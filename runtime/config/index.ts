@@ -54,7 +54,9 @@ export const defaults: Config = {
   logFormat: "text",
   ...DEFAULT_LIMITS,
   maxConnections: undefined,
-  workers: availableParallelism(),
+  // One more than the CPUs: a worker in a long call runs at the lowest priority
+  // (runtime/workers/long-calls.ts), and the others still cover every core meanwhile.
+  workers: availableParallelism() + 1,
 };
 
 /** The numeric limits: flag, config key and what the value must be. */
@@ -104,7 +106,7 @@ Options (each may also be a camelCase key in the --config JSON file; the command
                                 every pod throughout (same flags as the running one)
   --log-format json|text        log line format (${defaults.logFormat})
   --workers N                   threads that serve pods, each with its own instances
-                                (the number of CPUs); 0 serves them on the CRI thread
+                                (the number of CPUs + 1); 0 serves them on the CRI thread
 
 Data-plane limits, per pod server (docs/dataplane.md, "Limits"):
   --max-concurrent-streams N    HTTP/2 streams per connection (${defaults.maxConcurrentStreams})

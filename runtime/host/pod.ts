@@ -158,6 +158,7 @@ export class Pod {
       instance.endCall();
       this.#stats.failures++;
       const failure = this.#failure(instance, site, error);
+      if (instance.memoryBytes >= RECLAIM_BYTES) reclaimSoon();
       this.#afterCall?.();
       throw failure;
     }
@@ -242,6 +243,32 @@ export class Pod {
     }
     return new CallFailure(trapped ? "trap" : "error", site, messageOf(error), options);
   }
+}
+
+/** A dropped instance with this much linear memory is worth a collection of its own. */
+const RECLAIM_BYTES = 16 * 1024 * 1024;
+/** At most one such collection per thread this often: a pod failing on purpose cannot buy more. */
+const RECLAIM_INTERVAL_MS = 1000;
+let lastReclaim = Number.NEGATIVE_INFINITY;
+let reclaimScheduled = false;
+
+/**
+ * A dropped instance's memory goes back to the OS only when the garbage collector frees it, and
+ * linear memory lives outside the JavaScript heap whose growth triggers collections: an attacker
+ * growing to its cap and trapping, over and over, left hundreds of MiB resident after it stopped.
+ * So a full collection follows such a failure: at once, or at the end of the interval when one
+ * ran less than an interval ago (so the last failures of a burst are collected too).
+ */
+function reclaimSoon(): void {
+  if (reclaimScheduled) return;
+  reclaimScheduled = true;
+  const now = performance.now();
+  const at = Math.max(now, lastReclaim + RECLAIM_INTERVAL_MS);
+  setTimeout(() => {
+    reclaimScheduled = false;
+    lastReclaim = performance.now();
+    Bun.gc(true);
+  }, at - now);
 }
 
 /** The fuel counter is an i32 (cheaper to meter than an i64): about two seconds of a tight loop. */

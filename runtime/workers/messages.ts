@@ -74,6 +74,8 @@ export interface WorkerSetup {
   limits: DataPlaneLimits;
   /** The process-wide connection count (one Int32) and its cap. */
   connections: { cell: SharedArrayBuffer; max: number };
+  /** This worker's call counters (`CALL_CELLS_BYTES`), which `LongCallWatch` reads. */
+  calls: SharedArrayBuffer;
 }
 
 export type Reply =
@@ -96,6 +98,7 @@ export type CountersReply = PodCounters;
 
 export type FromWorker =
   | Reply
-  | { type: "ready" }
+  /** `tid`: the worker's kernel thread id, whose priority `LongCallWatch` lowers. */
+  | { type: "ready"; tid: number }
   | { type: "line"; line: LogLine }
   | { type: "event"; pod: number; level: "warning" | "error"; message: string };

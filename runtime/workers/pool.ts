@@ -3,6 +3,7 @@
 import type { ConnectionBudget, DataPlaneLimits, PodCounters } from "../dataplane/index.ts";
 import type { LogSink } from "../host/index.ts";
 import { closeFd, duplicateFd } from "./fds.ts";
+import { CALL_CELLS_BYTES, LongCallWatch } from "./long-calls.ts";
 import type { FromWorker, PodCells, Prepared, Served, ToWorker, WorkerSetup } from "./messages.ts";
 
 export interface WorkerPoolOptions {
@@ -17,6 +18,8 @@ export interface WorkerPoolOptions {
   log: LogSink;
   /** A worker died: its pods no longer serve there. */
   onCrash: (message: string) => void;
+  /** Something the pool cannot do here but serves on without (default: ignored). */
+  warn?: (message: string) => void;
   /**
    * The worker entry point's URL (default: worker.ts beside this module). A compiled vimanad
    * must give its own: there, every module's `import.meta.url` is the executable's, and the
@@ -97,11 +100,17 @@ export class WorkerPool {
   readonly #threads: WorkerThread[];
   readonly #options: WorkerPoolOptions;
   readonly #pods = new Map<number, PoolPodOptions>();
+  readonly #longCalls: LongCallWatch | undefined;
   #nextPod = 1;
 
-  private constructor(threads: WorkerThread[], options: WorkerPoolOptions) {
+  private constructor(
+    threads: WorkerThread[],
+    options: WorkerPoolOptions,
+    longCalls: LongCallWatch | undefined,
+  ) {
     this.#threads = threads;
     this.#options = options;
+    this.#longCalls = longCalls;
   }
 
   /** Starts `count` workers; resolves once each is ready for pods. */
@@ -111,15 +120,23 @@ export class WorkerPool {
     }
     const ready: Promise<void>[] = [];
     let pool: WorkerPool | undefined;
+    const watch = LongCallWatch.start();
+    const longCalls = watch instanceof LongCallWatch ? watch : undefined;
+    if (!(watch instanceof LongCallWatch)) {
+      options.warn?.(`Long component calls keep their worker's priority: ${watch.unavailable}`);
+    }
     const threads = Array.from({ length: options.count }, (_, index) => {
       let started: () => void = () => {};
       ready.push(new Promise<void>((resolve) => (started = resolve)));
+      const calls = new SharedArrayBuffer(CALL_CELLS_BYTES);
       const thread = new WorkerThread(
         index,
         options.entry ?? DEFAULT_ENTRY,
         (message) => {
-          if (message.type === "ready") started();
-          else pool?.onMessage(message);
+          if (message.type === "ready") {
+            longCalls?.watch(message.tid, new Int32Array(calls));
+            started();
+          } else pool?.onMessage(message);
         },
         options.onCrash,
       );
@@ -133,10 +150,11 @@ export class WorkerPool {
           cell: options.connections.cell.buffer as SharedArrayBuffer,
           max: options.connections.max,
         },
+        calls,
       });
       return thread;
     });
-    pool = new WorkerPool(threads, options);
+    pool = new WorkerPool(threads, options, longCalls);
     await Promise.all(ready);
     return pool;
   }
@@ -230,6 +248,7 @@ export class WorkerPool {
 
   /** Ends every worker at once (pods should be stopped first). */
   terminate(): void {
+    this.#longCalls?.stop();
     for (const thread of this.#threads) thread.terminate();
   }
 }

@@ -9,6 +9,7 @@ import {
   startPodServer,
 } from "../dataplane/index.ts";
 import { type Component, ComponentHost, type Pod } from "../host/index.ts";
+import { countCalls, threadId } from "./long-calls.ts";
 import type {
   FromWorker,
   PodCells,
@@ -54,7 +55,7 @@ self.onmessage = (event: MessageEvent<WorkerSetup | ToWorker>) => {
       cacheDir: message.cacheDir,
       log: (line) => send({ type: "line", line }),
     });
-    send({ type: "ready" });
+    send({ type: "ready", tid: threadId() });
     return;
   }
   handle(message).then(
@@ -113,6 +114,7 @@ async function prepare(message: PrepareRequest): Promise<Prepared> {
   if (message.maxWorkers < (setup?.workers ?? 1)) {
     shareCalls(pod.hostPod, new Int32Array(message.cells.calls), message.maxWorkers, message.name);
   }
+  if (setup !== undefined) countCalls(pod.hostPod, new Int32Array(setup.calls));
   publishUsage(pod as WorkerPod);
   pods.set(message.pod, pod as WorkerPod);
   return { exports: [...loaded.exports] };

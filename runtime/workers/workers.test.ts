@@ -1,6 +1,7 @@
 // The worker pool with two workers, serving real components on loopback: calls spread over both,
 // a pod's stop drains it on each, and a runaway call on one worker leaves the other answering.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import type http2 from "node:http2";
 import { tmpdir } from "node:os";
@@ -20,6 +21,7 @@ import {
 import { testerMetadata } from "../dataplane/testdata/pods.ts";
 import type { LogLine } from "../host/index.ts";
 import { type PoolPod, type PoolServing, WorkerPool, workerShare } from "./index.ts";
+import { LONG_CALL_MS } from "./long-calls.ts";
 
 const ADD = "/foo.bar.AdderService/AddFloats";
 const SPIN = "/vimana.test.Tester/Spin";
@@ -234,6 +236,20 @@ describe("two workers", () => {
     expect(order).toEqual(["50 healthy calls answered", "spin answered"]);
   });
 
+  test("a worker in a long call runs at the lowest priority until the call ends", async () => {
+    const spinPod = await podOf("spinner-niced", spinner);
+    const spinServing = await serve(spinPod);
+    const onFirst = (await sessionsOnEachWorker(spinPod, spinServing.port, double))[0]?.[0];
+    expect(threadsAtPriority(19)).toEqual([]);
+    const spin = blob(onFirst as http2.ClientHttp2Session, SPIN);
+    await Bun.sleep(LONG_CALL_MS + 100);
+    // Exactly the spinning worker's thread; the other worker and the main thread keep theirs.
+    expect(threadsAtPriority(19)).toHaveLength(1);
+    expect((await spin).grpcStatus).toBe(4);
+    await Bun.sleep(50);
+    expect(threadsAtPriority(19)).toEqual([]);
+  });
+
   test("a pod with a share of one worker: its call on the other is refused while one runs, the other pod's calls are answered there", async () => {
     const spinPod = await podOf("spinner-1cpu", spinner, 1);
     const spinServing = await serve(spinPod);
@@ -295,3 +311,13 @@ test("a pod's share of the workers follows its CPU limit, leaving one worker for
   expect(workerShare(8, 4)).toBe(3);
   expect(workerShare(2, 1)).toBe(1);
 });
+
+/** This process's threads at OS priority `nice` (field 19 of /proc/<pid>/task/<tid>/stat). */
+function threadsAtPriority(nice: number): number[] {
+  return readdirSync(`/proc/${process.pid}/task`)
+    .map(Number)
+    .filter((tid) => {
+      const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]) === nice;
+    });
+}
