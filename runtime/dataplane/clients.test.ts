@@ -10,7 +10,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { ensureGrpcGoClient } from "../../scripts/go-tools.ts";
 import { ComponentHost } from "../host/index.ts";
-import { type PodServer, Status, startPodServer } from "./index.ts";
+import { DEFAULT_LIMITS, type PodServer, Status, startPodServer } from "./index.ts";
 import { addFloatsMessage, decodeAddFloatsResponse, frame } from "./testdata/clients.ts";
 import { examplePod, testerPod } from "./testdata/pods.ts";
 
@@ -124,6 +124,16 @@ describe("grpc-go", () => {
     expect(await grpcGo(adder, "unary", "-calls", "2000", "-inflight", "100")).toMatchObject({
       calls: 2000,
       ok: 2000,
+      wrong: 0,
+      failures: {},
+      connections: 1,
+    });
+  });
+
+  test("1,000 AddFloats, 300 in flight: past MAX_CONCURRENT_STREAMS, grpc-go waits, none fail", async () => {
+    expect(await grpcGo(adder, "unary", "-calls", "1000", "-inflight", "300")).toMatchObject({
+      calls: 1000,
+      ok: 1000,
       wrong: 0,
       failures: {},
       connections: 1,
@@ -333,6 +343,35 @@ describe("curl --http2-prior-knowledge", () => {
     expect(answer.subarray(0, 5)).toEqual(Buffer.from([0, 0, 0, 0, answer.length - 5]));
     expect(decodeAddFloatsResponse(answer.subarray(5)).result).toBe(f32(2.3));
   });
+
+  test("gRPC Double of 524,000 bytes: the 1 MiB answer whole, grpc-status 0", async () => {
+    const curl = tool("curl", "apt-get install -y curl");
+    const data = patterned(NEAR_MIB);
+    const request = join(scratch, "double.bin");
+    await Bun.write(request, frame(blob(data)));
+    const body = join(scratch, "curl-double.bin");
+    const { stdout, stderr, code } = await run([
+      curl,
+      "-sS",
+      "--http2-prior-knowledge",
+      "-D",
+      "-",
+      "-o",
+      body,
+      "-H",
+      "content-type: application/grpc",
+      "-H",
+      "te: trailers",
+      "--data-binary",
+      `@${request}`,
+      `http://127.0.0.1:${tester.port}/vimana.test.Tester/Double`,
+    ]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    expect(stdout.split(/\r?\n\r?\n/)[1]).toMatch(/^grpc-status: 0\r?$/m);
+    const answer = Buffer.from(await Bun.file(body).bytes());
+    expect(answer.length).toBe(5 + 2 * NEAR_MIB + 4);
+    expect(blobData(answer.subarray(5)).equals(Buffer.concat([data, data]))).toBe(true);
+  });
 });
 
 describe("nghttp", () => {
@@ -358,7 +397,9 @@ describe("nghttp", () => {
     const frames = stdout.split(/\n(?=\[ *\d+\.\d+\] )/);
     const received = frames.filter((f) => / recv [A-Z_]+ frame /.test(f));
     const settings = received.find((f) => / recv SETTINGS frame /.test(f) && !/; ACK/.test(f));
-    expect(settings).toMatch(/\[SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):\d+\]/);
+    expect(settings).toContain(
+      `[SETTINGS_MAX_CONCURRENT_STREAMS(0x03):${DEFAULT_LIMITS.maxConcurrentStreams}]`,
+    );
     const stream = received.filter((f) => /stream_id=13>/.test(f));
     expect(stream.map((f) => / recv ([A-Z_]+) frame /.exec(f)?.[1])).toEqual([
       "HEADERS",
