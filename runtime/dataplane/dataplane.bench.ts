@@ -8,11 +8,11 @@
 // consecutive 2 s windows within 5%) before rounds, which alternate the servers; figures are
 // medians. Server CPU per request (from /proc, every thread of the process) moves less with the
 // machine's load than req/s does.
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildExamples } from "../../examples/build.ts";
+import { buildGoModule } from "../../scripts/go-tools.ts";
 import { addFloats, addFloatsMessage, frame } from "./testdata/clients.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -50,33 +50,6 @@ interface Server {
   port: number;
   pid: number;
   stop(): Promise<void>;
-}
-
-/** Builds the grpc-go peer into the cache (keyed by its sources' hash) unless it is there. */
-async function buildGoServer(): Promise<string> {
-  const hasher = new Bun.CryptoHasher("sha256");
-  for (const name of ["main.go", "go.mod", "go.sum"]) {
-    hasher.update(await Bun.file(join(goServerDir, name)).bytes());
-  }
-  const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "vimana", "bench");
-  const binary = join(cache, `grpc-go-${hasher.digest("hex").slice(0, 16)}`);
-  if (existsSync(binary)) return binary;
-  const go =
-    Bun.which("go") ?? (existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : null);
-  if (go === null)
-    throw new Error("dataplane bench: building the grpc-go peer needs Go (go.dev/dl)");
-  console.log("building the grpc-go peer (once; its module versions are pinned in go.mod)");
-  await mkdir(cache, { recursive: true });
-  const child = Bun.spawn([go, "build", "-o", `${binary}.partial`, "."], {
-    cwd: goServerDir,
-    env: { ...process.env, GOFLAGS: "-mod=mod" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);
-  if (code !== 0) throw new Error(`go build in ${goServerDir} failed:\n${stderr}`);
-  await rename(`${binary}.partial`, binary);
-  return binary;
 }
 
 let goServer = "";
@@ -256,7 +229,9 @@ async function rounds(cases: { mode: string; protocol: Protocol }[]) {
 
 try {
   await buildExamples({ only: ["adder-wat"] });
-  goServer = await buildGoServer();
+  goServer = await buildGoModule(goServerDir, "grpc-go-bench-server", {
+    progress: (line) => console.log(line),
+  });
   const cpus = navigator.hardwareConcurrency;
   console.log(
     `AddFloats on 127.0.0.1, h2load with 1 thread (-t 1, one core at most) -c 8 -m 16; servers warmed until two ${WINDOW_SECONDS} s windows are within ${STEADY_WITHIN * 100}%, then ${ROUNDS} alternating rounds of ${SECONDS} s, medians (${cpus} CPUs shared by h2load and the server)`,
