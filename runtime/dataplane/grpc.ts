@@ -1,8 +1,8 @@
 // gRPC over HTTP/2 (h2c): one unary call per stream. The hot path decodes the request straight
-// from the DATA chunk it arrived in, answers with header objects built once, and writes the
-// 5-byte prefix and the message as one buffer.
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+// from the DATA chunk it arrived in and answers with HEADERS, DATA and trailers in one write,
+// its header blocks encoded once.
 import { type ComponentRecord, DecodeError } from "../../src/codec/index.ts";
+import { encodeHeaderBlock, type H2Stream, type RequestHeaders } from "./h2/index.ts";
 import type { Route } from "./routes.ts";
 import {
   contextOf,
@@ -17,12 +17,11 @@ import {
 import { encodeGrpcMessage, GrpcError, Status, type StatusCode } from "./status.ts";
 import { parseGrpcTimeout } from "./timeout.ts";
 
-const OK_HEADERS = { ":status": 200, "content-type": "application/grpc" };
-const OK_TRAILERS = { "grpc-status": "0" };
 // No `date` header: gRPC has no use for it (grpc-go sends none), and it costs a formatted date
 // per response.
-const WAIT_FOR_TRAILERS = { waitForTrailers: true, sendDate: false };
-const END_STREAM = { endStream: true, sendDate: false };
+const OK_HEADERS = encodeHeaderBlock([":status", "200", "content-type", "application/grpc"]);
+const OK_TRAILERS = encodeHeaderBlock(["grpc-status", "0"]);
+const END_STREAM = { endStream: true };
 const PREFIX_BYTES = 5;
 
 /** `application/grpc`, `application/grpc+proto`, `application/grpc;…` (not `grpc-web`). */
@@ -33,39 +32,15 @@ export function isGrpcContentType(contentType: string | undefined): boolean {
   return Number.isNaN(next) || next === 0x2b /* + */ || next === 0x3b /* ; */;
 }
 
-function sendOkTrailers(this: ServerHttp2Stream): void {
-  this.sendTrailers(OK_TRAILERS);
-}
-
 /** Serves one gRPC stream: its headers are in, its DATA frames follow. */
-export function serveGrpc(
-  serving: Serving,
-  stream: ServerHttp2Stream,
-  headers: IncomingHttpHeaders,
-): void {
+export function serveGrpc(serving: Serving, stream: H2Stream, headers: RequestHeaders): void {
   new GrpcCall(serving, stream, headers).begin();
-}
-
-/** Where a stream keeps its call, so that one set of listener functions serves every stream. */
-const CALL = Symbol("grpc call");
-type CallStream = ServerHttp2Stream & { [CALL]: GrpcCall };
-
-function onData(this: CallStream, chunk: Buffer): void {
-  this[CALL].data(chunk);
-}
-
-function onEnd(this: CallStream): void {
-  this[CALL].end();
-}
-
-function onClose(this: CallStream): void {
-  this[CALL].closed();
 }
 
 class GrpcCall {
   readonly #serving: Serving;
-  readonly #stream: ServerHttp2Stream;
-  readonly #headers: IncomingHttpHeaders;
+  readonly #stream: H2Stream;
+  readonly #headers: RequestHeaders;
   readonly #path: string;
   readonly #start = performance.now();
   #route: Route | undefined;
@@ -84,15 +59,13 @@ class GrpcCall {
   #expected = 0;
   #done = false;
 
-  constructor(serving: Serving, stream: ServerHttp2Stream, headers: IncomingHttpHeaders) {
+  constructor(serving: Serving, stream: H2Stream, headers: RequestHeaders) {
     this.#serving = serving;
     this.#stream = stream;
     this.#headers = headers;
     this.#path = headers[":path"] ?? "";
     serving.inFlight++;
-    (stream as CallStream)[CALL] = this;
-    stream.on("error", ignore);
-    stream.on("close", onClose);
+    stream.onclose = () => this.closed();
   }
 
   /** Checks what the headers ask for; then reads the request from the DATA frames. */
@@ -122,7 +95,7 @@ class GrpcCall {
     if (timeout !== undefined) {
       let ms: number;
       try {
-        ms = parseGrpcTimeout(String(timeout));
+        ms = parseGrpcTimeout(timeout);
       } catch (error) {
         this.#fail(error as GrpcError);
         return;
@@ -130,8 +103,8 @@ class GrpcCall {
       this.#deadline = this.#start + ms;
       this.#timer = setTimeout(() => this.#fail(deadlineExceeded()), ms);
     }
-    this.#stream.on("data", onData);
-    this.#stream.on("end", onEnd);
+    this.#stream.ondata = (chunk) => this.data(chunk);
+    this.#stream.onend = () => this.end();
   }
 
   data(chunk: Buffer): void {
@@ -223,13 +196,8 @@ class GrpcCall {
     frame[0] = 0;
     frame.writeUInt32BE(encoded.length, 1);
     frame.set(encoded, PREFIX_BYTES);
-    const stream = this.#stream;
     this.#finish(Status.OK);
-    if (stream.destroyed) return;
-    stream.respond(OK_HEADERS, WAIT_FOR_TRAILERS);
-    // "wantTrailers" comes once; `on` spares the wrapper `once` makes per stream.
-    stream.on("wantTrailers", sendOkTrailers);
-    stream.end(frame);
+    this.#stream.respondUnary(OK_HEADERS, frame, OK_TRAILERS);
   }
 
   /** A Trailers-Only response: the status in the one HEADERS frame, which ends the stream. */
@@ -254,6 +222,8 @@ class GrpcCall {
     this.#done = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#pending = [];
+    // The rest of the request is not read: its window is not given back.
+    this.#stream.stopReading();
     finish(this.#serving, "grpc", this.#path, code, this.#start);
   }
 
@@ -267,19 +237,11 @@ function unsupportedCompression(message: string): GrpcError {
   return new GrpcError(Status.UNIMPLEMENTED, message, { "grpc-accept-encoding": "identity" });
 }
 
-/**
- * Request metadata in arrival order, without HTTP/2 pseudo-headers; node joins repeated
- * headers, except set-cookie.
- */
-function headerEntries(headers: IncomingHttpHeaders): [string, string][] {
+/** Request metadata in arrival order, without HTTP/2 pseudo-headers (repeated ones joined). */
+function headerEntries(headers: RequestHeaders): [string, string][] {
   const entries: [string, string][] = [];
   for (const name in headers) {
-    if (name.charCodeAt(0) === 0x3a /* : */) continue;
-    const value = headers[name];
-    if (typeof value === "string") entries.push([name, value]);
-    else if (value !== undefined) for (const item of value) entries.push([name, item]);
+    if (name.charCodeAt(0) !== 0x3a /* : */) entries.push([name, headers[name] as string]);
   }
   return entries;
 }
-
-function ignore(): void {}

@@ -3,9 +3,9 @@
 // "message": … }` with the HTTP status of the standard gRPC→HTTP mapping. `GET /healthz`
 // answers 200 while the pod serves and 503 while it stops.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { type Context, Hono } from "hono";
 import { type ComponentRecord, DecodeError, type JsonObject } from "../../src/codec/index.ts";
+import type { H2Stream, RequestHeaders } from "./h2/index.ts";
 import type { Route } from "./routes.ts";
 import {
   contextOf,
@@ -144,12 +144,13 @@ export async function serveHttp1(
 export async function serveHttp2(
   app: Hono,
   serving: Serving,
-  stream: ServerHttp2Stream,
-  headers: IncomingHttpHeaders,
+  stream: H2Stream,
+  headers: RequestHeaders,
 ): Promise<void> {
-  stream.on("error", () => {});
   try {
-    const body = await readBody(stream, serving.maxMessageBytes);
+    const body = await readStreamBody(stream, serving.maxMessageBytes);
+    // Reset by the client: nobody to answer.
+    if (body === undefined) return;
     const method = headers[":method"];
     const response = await app.fetch(
       new Request(`http://${headers[":authority"] ?? "pod"}${headers[":path"] ?? "/"}`, {
@@ -177,7 +178,7 @@ export async function serveHttp2(
  * A request body, cut off one byte past `limit`: the rest is read and dropped, and the handler
  * sees that the body is over the limit.
  */
-function readBody(source: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
+function readBody(source: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -191,11 +192,26 @@ function readBody(source: NodeJS.ReadableStream, limit: number): Promise<Buffer>
   });
 }
 
+/** `readBody` for an HTTP/2 stream; undefined when the stream closed before its end. */
+function readStreamBody(stream: H2Stream, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    stream.ondata = (chunk) => {
+      if (length > limit) return;
+      chunks.push(chunk);
+      length += chunk.length;
+    };
+    stream.onend = () => resolve(Buffer.concat(chunks, Math.min(length, limit + 1)));
+    stream.onclose = () => resolve(undefined);
+  });
+}
+
 function hasBody(method: string | undefined): boolean {
   return method !== "GET" && method !== "HEAD";
 }
 
-function webHeaders(headers: IncomingHttpHeaders): Headers {
+function webHeaders(headers: IncomingMessage["headers"] | RequestHeaders): Headers {
   const out = new Headers();
   for (const name in headers) {
     if (name.startsWith(":")) continue;

@@ -1,7 +1,6 @@
 // gRPC server reflection (grpc.reflection.v1 and v1alpha, the same messages under two names): a
 // bidirectional stream of requests, each answered as it arrives, so `grpcurl list|describe` and
 // calls work without the `.proto`. The descriptors come from Metadata (descriptors.ts).
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { GrpcService, Metadata } from "../../src/metadata/index.ts";
 import type { ReflectionPolicy } from "../../src/names/index.ts";
@@ -53,12 +52,24 @@ export class ReflectionIndex {
   }
 }
 
+/**
+ * What reflection needs of a server stream: the data plane's own (h2/stream.ts) and node:http2's
+ * (the dev gateway's) both are one.
+ */
+export interface ReflectionStream {
+  respond(
+    headers: Record<string, string | number>,
+    options: { endStream?: boolean; waitForTrailers?: boolean },
+  ): void;
+  sendTrailers(trailers: Record<string, string>): void;
+  write(chunk: Uint8Array): unknown;
+  end(): unknown;
+  on(event: "data", listener: (chunk: Buffer) => void): unknown;
+  on(event: "end" | "error" | "wantTrailers", listener: () => void): unknown;
+}
+
 /** Serves one reflection stream until the client ends it. */
-export function serveReflection(
-  index: ReflectionIndex,
-  stream: ServerHttp2Stream,
-  _headers: IncomingHttpHeaders,
-): void {
+export function serveReflection(index: ReflectionIndex, stream: ReflectionStream): void {
   stream.on("error", () => {});
   if (index.services.length === 0) {
     stream.respond(

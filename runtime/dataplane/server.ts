@@ -1,9 +1,8 @@
 // One pod's server: gRPC (h2c) and HTTP/JSON on one address and port. Each connection's first
-// bytes decide its protocol: the HTTP/2 preface starts `PRI`, anything else is HTTP/1.1. Both
-// node servers are given connections and never listen themselves (docs/dataplane.md has the
-// measurements behind one port).
+// bytes decide its protocol: the HTTP/2 preface starts `PRI` and is served by our own HTTP/2
+// layer (h2/), anything else is HTTP/1.1 for a node:http server that never listens itself
+// (docs/dataplane.md has the measurements behind one port and behind h2/).
 import http from "node:http";
-import http2 from "node:http2";
 import net from "node:net";
 import type { Metadata } from "../../src/metadata/index.ts";
 import type { Pod } from "../host/index.ts";
@@ -11,6 +10,7 @@ import { Counters, type PodCounters } from "./counters.ts";
 import { PodServerError } from "./errors.ts";
 import type { DataPlaneLog } from "./events.ts";
 import { isGrpcContentType, serveGrpc } from "./grpc.ts";
+import { H2Connection, type H2Stream } from "./h2/index.ts";
 import { createHttpApp, serveHttp1, serveHttp2 } from "./http.ts";
 import {
   ConnectionBudget,
@@ -99,33 +99,31 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
   const limits = options.limits ?? DEFAULT_LIMITS;
   const budget = options.connections ?? new ConnectionBudget(defaultMaxConnections());
   const podBudget = options.podConnections ?? new ConnectionBudget(limits.maxConnectionsPerPod);
-  // Streams past the advertised limit are refused by the HTTP/2 layer, and a client that keeps
-  // opening them gets GOAWAY ENHANCE_YOUR_CALM; so do CONTINUATION and reset floods.
-  const h2 = http2.createServer({
-    settings: { maxConcurrentStreams: limits.maxConcurrentStreams },
-  });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (session) => {
+  const reflection = new ReflectionIndex([options.metadata], options.reflection ?? {});
+  // Streams past the advertised limit are refused (REFUSED_STREAM), and a client that keeps
+  // opening them gets GOAWAY ENHANCE_YOUR_CALM; so do CONTINUATION and reset floods (h2/).
+  const sessions = new Set<H2Connection>();
+  const h2Options = {
+    maxConcurrentStreams: limits.maxConcurrentStreams,
+    maxHeaderListBytes: limits.maxHeaderBytes,
+    // GOAWAY after a quiet spell: calls in flight still finish.
+    idleTimeoutMs: limits.idleTimeoutMs,
+    onStream(stream: H2Stream) {
+      const headers = stream.headers;
+      if (REFLECTION_PATHS.has(headers[":path"] ?? "")) serveReflection(reflection, stream);
+      else if (isGrpcContentType(headers["content-type"])) serveGrpc(serving, stream, headers);
+      else void serveHttp2(app, serving, stream, headers);
+    },
+    onHandlerError: logError("HTTP/2 stream"),
+  };
+  const h2 = (socket: net.Socket, head: Buffer) => {
+    const session = new H2Connection(socket, head, h2Options);
     sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-    session.on("error", logError("HTTP/2 session"));
+    socket.once("close", () => sessions.delete(session));
     // A connection accepted just before the server stopped: GOAWAY at once, so its client
     // retries its calls elsewhere (on another worker or the next vimanad) instead of failing.
-    if (!serving.serving) session.close();
-    // GOAWAY after a quiet spell: calls in flight still finish.
-    session.setTimeout(limits.idleTimeoutMs, () => session.close());
-  });
-  const reflection = new ReflectionIndex([options.metadata], options.reflection ?? {});
-  h2.on("stream", (stream: http2.ServerHttp2Stream, headers) => {
-    if (headerListBytes(headers) > limits.maxHeaderBytes) {
-      stream.on("error", () => {});
-      stream.respond({ ":status": 431 }, { endStream: true });
-      return;
-    }
-    if (REFLECTION_PATHS.has(headers[":path"] ?? "")) serveReflection(reflection, stream, headers);
-    else if (isGrpcContentType(headers["content-type"])) serveGrpc(serving, stream, headers);
-    else void serveHttp2(app, serving, stream, headers);
-  });
+    if (!serving.serving) session.shutdown();
+  };
   const h1 = http.createServer({ maxHeaderSize: limits.maxHeaderBytes }, (req, res) => {
     // The next request's head is timed from the end of this response.
     req.socket.setTimeout(0);
@@ -211,11 +209,14 @@ export function createServing(options: PodServerOptions): Serving {
   return serving;
 }
 
-/** Reads a connection's first bytes, puts them back, and gives it to the server they name. */
+/**
+ * Reads a connection's first bytes and gives it to the server they name: HTTP/2 is given them
+ * directly, node:http gets them put back.
+ */
 function handOff(
   socket: net.Socket,
   connections: Connections,
-  h2: http2.Http2Server,
+  h2: (socket: net.Socket, head: Buffer) => void,
   h1: http.Server,
   headersTimeoutMs: number,
 ): void {
@@ -227,12 +228,17 @@ function handOff(
     const prefix = head.toString("latin1", 0, HTTP2_PREFACE.length);
     if (head.length < HTTP2_PREFACE.length && HTTP2_PREFACE.startsWith(prefix)) return;
     socket.off("data", onData);
-    // HTTP/2 sessions time out on their own (idle); an HTTP/1.1 head keeps the timer running.
-    if (prefix === HTTP2_PREFACE) socket.setTimeout(0);
     connections.decided(socket);
+    if (prefix === HTTP2_PREFACE) {
+      // HTTP/2 connections time out on their own (idle).
+      socket.setTimeout(0);
+      h2(socket, head);
+      return;
+    }
+    // An HTTP/1.1 head keeps the timer running.
     socket.pause();
     socket.unshift(head);
-    (prefix === HTTP2_PREFACE ? h2 : h1).emit("connection", socket);
+    h1.emit("connection", socket);
     socket.resume();
   };
   socket.on("data", onData);
@@ -266,7 +272,7 @@ async function drain(
   serving: Serving,
   listener: net.Server,
   connections: Connections,
-  sessions: Set<http2.ServerHttp2Session>,
+  sessions: Set<H2Connection>,
   h1: http.Server,
   graceMs: number,
 ): Promise<void> {
@@ -280,7 +286,7 @@ async function drain(
     Math.min(UNDECIDED_GRACE_MS, graceMs),
   );
   // GOAWAY: calls already on the connection finish; the client opens no new ones here.
-  for (const session of sessions) session.close();
+  for (const session of sessions) session.shutdown();
   // Idle keep-alive connections close now, busy ones after their response (http.ts adds
   // `connection: close` once the pod stops serving).
   h1.closeIdleConnections();
@@ -346,18 +352,6 @@ function fdOf(listener: net.Server, podName: string): number {
     throw new PodServerError("bind", podName, "the listening socket has no file descriptor");
   }
   return fd;
-}
-
-/** A header list's size as HTTP/2 counts it (RFC 9113 §6.5.2): name, value and 32 per field. */
-function headerListBytes(headers: http2.IncomingHttpHeaders): number {
-  let bytes = 0;
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) {
-      bytes += name.length + item.length + 32;
-    }
-  }
-  return bytes;
 }
 
 function hostPort(address: string, port: number): string {

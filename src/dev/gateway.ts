@@ -123,7 +123,7 @@ function reflect(
     index = new ReflectionIndex(metadata, route?.domain.reflection ?? { noneBut: [] });
     byDomain.set(id, index);
   }
-  serveReflection(index, stream, headers);
+  serveReflection(index, stream);
 }
 
 /** Reads a connection's first bytes, puts them back, and gives it to the server they name. */

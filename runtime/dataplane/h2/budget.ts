@@ -1,0 +1,26 @@
+// A token bucket: how many times something may happen in a burst and, after that, per second.
+// Floods (rapid reset, refused streams, empty frames) spend one token per frame.
+export class EventBudget {
+  #tokens: number;
+  #last = performance.now();
+
+  constructor(
+    readonly burst: number,
+    readonly perSecond: number,
+  ) {
+    this.#tokens = burst;
+  }
+
+  /** Spends one token; false when none is left (the flood is over its budget). */
+  spend(): boolean {
+    const now = performance.now();
+    this.#tokens = Math.min(
+      this.burst,
+      this.#tokens + ((now - this.#last) * this.perSecond) / 1000,
+    );
+    this.#last = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}

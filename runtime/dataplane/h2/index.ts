@@ -1,0 +1,20 @@
+// vimanad's own HTTP/2 server layer (RFC 9113, h2c with prior knowledge): one H2Connection per
+// socket, streams handed to the data plane's handlers. docs/dataplane.md, "HTTP/2", says why it
+// replaces node:http2 and what it enforces.
+export {
+  CONNECTION_WINDOW,
+  EMPTY_FRAME_BUDGET,
+  H2Connection,
+  type H2ConnectionOptions,
+  HEADER_BLOCK_FACTOR,
+  MAX_CONTINUATION_FRAMES,
+  MAX_QUEUED_CONTROL_FRAMES,
+  REFUSAL_BUDGET,
+  RESET_BUDGET,
+  STREAM_WINDOW,
+  WRITE_BUFFER_LIMIT,
+} from "./connection.ts";
+export { ErrorCode, PREFACE } from "./constants.ts";
+export type { RequestHeaders } from "./headers.ts";
+export { encodeHeaderBlock } from "./hpack.ts";
+export { H2Stream, type OutgoingHeaders, type RespondOptions } from "./stream.ts";
