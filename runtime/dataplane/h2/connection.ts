@@ -681,7 +681,6 @@ export class H2Connection implements StreamSink {
 
   /** END_STREAM is out: the stream is closed, or, if the client still sends, reset NO_ERROR. */
   #localEnd(stream: H2Stream): void {
-    stream.localEnded = true;
     if (stream.remoteEnded) {
       this.#closeStream(stream, false);
       return;

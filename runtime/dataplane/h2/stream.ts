@@ -37,6 +37,8 @@ export class H2Stream {
   #wantTrailers: (() => void) | undefined;
   #waitForTrailers = false;
   #responded = false;
+  /** The response's end is sent or queued (END_STREAM may still wait for window). */
+  #finished = false;
 
   // The connection's bookkeeping (read and written by connection.ts only).
   sendWindow: number;
@@ -46,8 +48,6 @@ export class H2Stream {
   /** False once the handler wants no more of the body: its window is not replenished. */
   reading = true;
   remoteEnded = false;
-  /** END_STREAM is sent or queued behind DATA. */
-  localEnded = false;
   closed = false;
   /** The request's content-length, or −1; DATA must add up to it (§8.1.1). */
   contentLength: number;
@@ -94,26 +94,30 @@ export class H2Stream {
     if (this.closed || this.#responded) return;
     this.#responded = true;
     this.#waitForTrailers = options.waitForTrailers === true;
+    if (options.endStream === true) this.#finished = true;
     this.sink.sendHeaders(this, block, options.endStream === true);
   }
 
   write(data: Uint8Array): void {
-    if (this.closed || this.localEnded) return;
+    if (this.closed || this.#finished) return;
     if (!this.#responded) this.respond({ ":status": 200 });
     if (data.length > 0) this.sink.sendData(this, data, false);
   }
 
   /** Ends the response: the last DATA, then trailers when `waitForTrailers` asked for them. */
   end(data?: Uint8Array): void {
-    if (this.closed || this.localEnded) return;
+    if (this.closed || this.#finished) return;
     if (!this.#responded) this.respond({ ":status": 200 });
     if (this.#waitForTrailers && this.#wantTrailers !== undefined) {
       if (data !== undefined && data.length > 0) this.sink.sendData(this, data, false);
       this.#wantTrailers();
+      if (this.#finished || this.closed) return;
       // A callback that sent none still ends the stream.
-      if (!this.localEnded && !this.closed) this.sink.sendData(this, EMPTY, true);
+      this.#finished = true;
+      this.sink.sendData(this, EMPTY, true);
       return;
     }
+    this.#finished = true;
     this.sink.sendData(this, data ?? EMPTY, true);
   }
 
@@ -122,7 +126,8 @@ export class H2Stream {
   }
 
   sendTrailersBlock(block: Uint8Array): void {
-    if (this.closed || this.localEnded) return;
+    if (this.closed || this.#finished) return;
+    this.#finished = true;
     this.sink.sendTrailers(this, block);
   }
 
@@ -133,6 +138,7 @@ export class H2Stream {
   respondUnary(headers: Uint8Array, data: Uint8Array, trailers: Uint8Array): void {
     if (this.closed || this.#responded) return;
     this.#responded = true;
+    this.#finished = true;
     this.sink.sendUnary(this, headers, data, trailers);
   }
 
