@@ -84,6 +84,8 @@ export class H2Connection implements StreamSink {
   readonly #streams = new Map<number, H2Stream>();
   /** Recently closed stream ids: true when frames still in flight on it are to be ignored. */
   readonly #closed = new Map<number, boolean>();
+  readonly #closedOrder: number[] = [];
+  #closedNext = 0;
   readonly #blocked = new Set<H2Stream>();
   readonly #resets = new EventBudget(RESET_BUDGET.burst, RESET_BUDGET.perSecond);
   readonly #refusals = new EventBudget(REFUSAL_BUDGET.burst, REFUSAL_BUDGET.perSecond);
@@ -653,10 +655,16 @@ export class H2Connection implements StreamSink {
   }
 
   #remember(streamId: number, quiet: boolean): void {
-    this.#closed.set(streamId, quiet);
-    if (this.#closed.size > CLOSED_REMEMBERED) {
-      this.#closed.delete(this.#closed.keys().next().value as number);
+    if (this.#closed.has(streamId)) {
+      this.#closed.set(streamId, quiet);
+      return;
     }
+    // The oldest id out, the newest in: a ring of ids beside the map.
+    const oldest = this.#closedOrder[this.#closedNext];
+    if (oldest !== undefined) this.#closed.delete(oldest);
+    this.#closedOrder[this.#closedNext] = streamId;
+    this.#closedNext = (this.#closedNext + 1) % CLOSED_REMEMBERED;
+    this.#closed.set(streamId, quiet);
   }
 
   #closeStream(stream: H2Stream, quiet: boolean): void {
