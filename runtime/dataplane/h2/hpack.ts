@@ -17,7 +17,6 @@ const STATIC_ENTRIES = STATIC_TABLE.length;
 const MAX_INTEGER = 0x7fffffff;
 /** 5 continuation bytes carry 35 bits, more than MAX_INTEGER needs. */
 const MAX_CONTINUATION_BYTES = 5;
-const EMPTY_BLOCK = new Uint8Array(0);
 
 // Buffer's latin1Slice (Bun and Node have it, untyped) is the fastest octets-to-string path:
 // toString("latin1") adds argument checks around it, and TextDecoder("latin1") is really
@@ -30,23 +29,30 @@ function asOctets(bytes: Uint8Array): Octets {
   ) as Octets;
 }
 
+/** The dynamic table's first ring size: 16 entries hold a typical gRPC peer's headers. */
+const INITIAL_SLOTS = 16;
+
+const EMPTY: Octets = asOctets(Buffer.alloc(0));
+
 export class HpackDecoder {
   readonly #maxTableSize: number;
   /** The current size limit: maxTableSize until the peer's encoder lowers it (§6.3). */
   #limit: number;
   #size = 0;
   // The dynamic table as a ring, newest first: entry k (0 = newest, wire index 62 + k) is at
-  // (#head + k) & #mask. It never holds more than maxTableSize / 32 entries.
-  readonly #names: string[];
-  readonly #values: string[];
-  readonly #mask: number;
+  // (#head + k) & #mask. It starts small and doubles when full, up to the maxTableSize / 32
+  // entries that fit: a connection whose peer barely uses the table pays little for it.
+  #names: string[];
+  #values: string[];
+  #mask: number;
+  readonly #maxSlots: number;
   #head = 0;
   #count = 0;
   // The block being decoded and the read position in it.
-  #block: Octets = asOctets(EMPTY_BLOCK);
+  #block: Octets = EMPTY;
   #pos = 0;
-  /** Reused output for Huffman strings. */
-  #scratch = asOctets(Buffer.allocUnsafe(256));
+  /** Reused output for Huffman strings, grown on demand. */
+  #scratch: Octets = EMPTY;
 
   /** maxTableSize: our SETTINGS_HEADER_TABLE_SIZE (we advertise 4096, the default). */
   constructor(maxTableSize = 4096) {
@@ -55,8 +61,10 @@ export class HpackDecoder {
     }
     this.#maxTableSize = maxTableSize;
     this.#limit = maxTableSize;
-    let slots = 1;
-    while (slots < Math.floor(maxTableSize / ENTRY_OVERHEAD)) slots *= 2;
+    let maxSlots = 1;
+    while (maxSlots < Math.floor(maxTableSize / ENTRY_OVERHEAD)) maxSlots *= 2;
+    this.#maxSlots = maxSlots;
+    const slots = Math.min(INITIAL_SLOTS, maxSlots);
     this.#names = new Array<string>(slots).fill("");
     this.#values = new Array<string>(slots).fill("");
     this.#mask = slots - 1;
@@ -88,54 +96,52 @@ export class HpackDecoder {
     this.#pos = 0;
     const fields: string[] = [];
     let fieldSeen = false;
-    try {
-      while (this.#pos < bytes.length) {
-        const first = bytes[this.#pos++] as number;
-        if (first >= 0x80) {
-          // §6.1 Indexed Header Field.
-          const index = this.#integer(first, 0x7f);
-          if (index === 0) throw new HpackError("indexed header field with index 0");
-          if (index <= STATIC_ENTRIES) {
-            const entry = STATIC_TABLE[index - 1] as readonly [string, string];
-            fields.push(entry[0], entry[1]);
-          } else {
-            const slot = this.#slot(index);
-            fields.push(this.#names[slot] as string, this.#values[slot] as string);
-          }
-        } else if (first >= 0x40) {
-          // §6.2.1 Literal Header Field with Incremental Indexing.
-          const index = this.#integer(first, 0x3f);
-          const name = index === 0 ? this.#string() : this.#name(index);
-          const value = this.#string();
-          fields.push(name, value);
-          this.#add(name, value);
-        } else if (first >= 0x20) {
-          // §6.3 Dynamic Table Size Update: only before the first field (§4.2).
-          if (fieldSeen) {
-            throw new HpackError(
-              `dynamic table size update after a field (at octet ${this.#pos - 1})`,
-            );
-          }
-          const size = this.#integer(first, 0x1f);
-          if (size > this.#maxTableSize) {
-            throw new HpackError(
-              `dynamic table size update to ${size}, above our SETTINGS_HEADER_TABLE_SIZE ${this.#maxTableSize}`,
-            );
-          }
-          this.#limit = size;
-          this.#evictTo(size);
-          continue;
+    while (this.#pos < bytes.length) {
+      const first = bytes[this.#pos++] as number;
+      if (first >= 0x80) {
+        // §6.1 Indexed Header Field.
+        const index = this.#integer(first, 0x7f);
+        if (index === 0) throw new HpackError("indexed header field with index 0");
+        if (index <= STATIC_ENTRIES) {
+          const entry = STATIC_TABLE[index - 1] as readonly [string, string];
+          fields.push(entry[0], entry[1]);
         } else {
-          // §6.2.2 Literal without Indexing (0000) and §6.2.3 Never Indexed (0001).
-          const index = this.#integer(first, 0x0f);
-          const name = index === 0 ? this.#string() : this.#name(index);
-          fields.push(name, this.#string());
+          const slot = this.#slot(index);
+          fields.push(this.#names[slot] as string, this.#values[slot] as string);
         }
-        fieldSeen = true;
+      } else if (first >= 0x40) {
+        // §6.2.1 Literal Header Field with Incremental Indexing.
+        const index = this.#integer(first, 0x3f);
+        const name = index === 0 ? this.#string() : this.#name(index);
+        const value = this.#string();
+        fields.push(name, value);
+        this.#add(name, value);
+      } else if (first >= 0x20) {
+        // §6.3 Dynamic Table Size Update: only before the first field (§4.2).
+        if (fieldSeen) {
+          throw new HpackError(
+            `dynamic table size update after a field (at octet ${this.#pos - 1})`,
+          );
+        }
+        const size = this.#integer(first, 0x1f);
+        if (size > this.#maxTableSize) {
+          throw new HpackError(
+            `dynamic table size update to ${size}, above our SETTINGS_HEADER_TABLE_SIZE ${this.#maxTableSize}`,
+          );
+        }
+        this.#limit = size;
+        this.#evictTo(size);
+        continue;
+      } else {
+        // §6.2.2 Literal without Indexing (0000) and §6.2.3 Never Indexed (0001).
+        const index = this.#integer(first, 0x0f);
+        const name = index === 0 ? this.#string() : this.#name(index);
+        fields.push(name, this.#string());
       }
-    } finally {
-      this.#block = asOctets(EMPTY_BLOCK);
+      fieldSeen = true;
     }
+    // Not kept past the call (a failed block ends the connection, and this decoder with it).
+    this.#block = EMPTY;
     return fields;
   }
 
@@ -181,7 +187,7 @@ export class HpackDecoder {
     if (first < 0x80) return bytes.latin1Slice(start, end);
     const room = huffmanMaxDecodedLength(length);
     if (this.#scratch.length < room)
-      this.#scratch = asOctets(Buffer.allocUnsafe(Math.max(room, this.#scratch.length * 2)));
+      this.#scratch = asOctets(Buffer.allocUnsafe(Math.max(room, 256, this.#scratch.length * 2)));
     const n = huffmanDecode(bytes, start, end, this.#scratch);
     if (n < 0) {
       throw new HpackError(
@@ -217,11 +223,28 @@ export class HpackDecoder {
       return;
     }
     this.#evictTo(this.#limit - size);
+    if (this.#count > this.#mask) this.#grow();
     this.#head = (this.#head - 1) & this.#mask;
     this.#names[this.#head] = name;
     this.#values[this.#head] = value;
     this.#count++;
     this.#size += size;
+  }
+
+  /** Doubles the ring (it is full), the entries newest first from slot 0. */
+  #grow(): void {
+    const slots = Math.min((this.#mask + 1) * 2, this.#maxSlots);
+    const names = new Array<string>(slots).fill("");
+    const values = new Array<string>(slots).fill("");
+    for (let k = 0; k < this.#count; k++) {
+      const slot = (this.#head + k) & this.#mask;
+      names[k] = this.#names[slot] as string;
+      values[k] = this.#values[slot] as string;
+    }
+    this.#names = names;
+    this.#values = values;
+    this.#mask = slots - 1;
+    this.#head = 0;
   }
 
   #evictTo(size: number): void {
