@@ -1,12 +1,17 @@
 // The canonical-ABI fast path against jco's glue, on the same pods: which methods take it
-// (decided once, at load), 1,000 random AddFloats requests answered byte for byte alike by both,
-// and failures (fuel, the component's log lines) the same on both.
+// (decided once, at load), 1,000 random AddFloats requests and 1,000 random kitchen-sink
+// requests (every type the compiler emits) answered byte for byte alike by both, and failures
+// (fuel, the component's log lines) the same on both.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { create, type DescMessage, toBinary } from "@bufbuild/protobuf";
 import { builtPath, type ExampleComponent, exampleComponents } from "../../examples/index.ts";
+import { buildComponentCached } from "../../src/build/index.ts";
 import { fc } from "../../src/codec/testdata/fast-check.ts";
+import { compileProtos, writeCompilation } from "../../src/compiler/index.ts";
+import { initArbitrary, protocRegistry } from "../../src/compiler/testdata/reference.ts";
 import { CallFailure, ComponentHost, type LogLine } from "../host/index.ts";
 import { CALL_PATH_ENV, type Route, RouteTable } from "./routes.ts";
 import { examplePod, type LoadedPod, testerPod } from "./testdata/pods.ts";
@@ -127,9 +132,88 @@ test("a component's log line is written alike on both paths", async () => {
   expect(fastLines.length).toBeGreaterThan(0);
 });
 
-test("methods with types the fast path does not cover stay on jco's path", async () => {
-  const { fast } = bothPaths(await testerPod(host, 1_000_000));
+test("the tester's methods (bytes both ways) take the fast path, and answer alike", async () => {
+  const { fast, jco } = bothPaths(await testerPod(host, 1_000_000));
   const paths = [...fast.paths()].filter((path) => path.startsWith("/vimana.test.Tester/"));
   expect(paths.length).toBe(3);
-  for (const path of paths) expect(fast.get(path)?.callPath).toBe("jco");
+  for (const path of paths) expect(fast.get(path)?.callPath).toBe("canonical");
+  const double = "/vimana.test.Tester/Double";
+  const wire = new Uint8Array([0x0a, 3, 1, 2, 3]);
+  expect(answer(fast.get(double) as Route, wire, [])).toEqual(
+    answer(jco.get(double) as Route, wire, []),
+  );
+});
+
+describe("kitchen-sink", () => {
+  const here = join(import.meta.dir, "..", "..", "examples", "kitchen-sink");
+  const proto = join(here, "kitchen-sink.proto");
+  const service = "/vimana.examples.kitchen_sink.KitchenSink";
+  const methods = [
+    ["Echo", "vimana.examples.kitchen_sink.Everything"],
+    ["EchoLegacy", "vimana.examples.legacy.Legacy"],
+    ["Ping", "google.protobuf.Empty"],
+  ] as const;
+  let routes: { fast: RouteTable; jco: RouteTable };
+  const messages = new Map<string, DescMessage>();
+
+  beforeAll(async () => {
+    // The compiler's output and the componentize-js build, cached as kitchen-sink.test.ts does.
+    const outDir = join(import.meta.dir, "..", "..", "build", "kitchen-sink");
+    const compilation = await compileProtos({ files: [proto], includeDirs: [here] });
+    await mkdir(outDir, { recursive: true });
+    await writeCompilation(compilation, outDir);
+    const componentPath = join(outDir, "echo.wasm");
+    await buildComponentCached(
+      {
+        language: "js",
+        sources: [join(here, "echo.js")],
+        witPath: join(outDir, compilation.witFileName),
+        world: compilation.schema.world,
+      },
+      componentPath,
+    );
+    const component = await host.load(await Bun.file(componentPath).bytes(), {
+      name: "kitchen-sink",
+    });
+    routes = bothPaths({
+      pod: component.createPod({ name: "kitchen-sink" }),
+      metadata: compilation.metadata,
+      exports: component.exports,
+    });
+    const registry = await protocRegistry([proto], [here]);
+    for (const [method, type] of methods) {
+      messages.set(method, registry.getMessage(type) as DescMessage);
+    }
+  }, 120_000);
+
+  test("every method takes the fast path", () => {
+    for (const [method] of methods) {
+      expect(routes.fast.get(`${service}/${method}`)?.callPath).toBe("canonical");
+      expect(routes.jco.get(`${service}/${method}`)?.callPath).toBe("jco");
+    }
+  });
+
+  test("1,000 random Echo, EchoLegacy and Ping requests: the same answer bytes on both paths", () => {
+    const request = fc.oneof(
+      ...methods.map(([method]) => {
+        const desc = messages.get(method) as DescMessage;
+        return initArbitrary(desc).map((init) => ({
+          method,
+          wire: toBinary(desc, create(desc, init)),
+        }));
+      }),
+    );
+    let answered = 0;
+    fc.assert(
+      fc.property(request, headers, ({ method, wire }, metadata) => {
+        const path = `${service}/${method}`;
+        const onFast = answer(routes.fast.get(path) as Route, wire, metadata);
+        expect(onFast).toEqual(answer(routes.jco.get(path) as Route, wire, metadata));
+        if (typeof onFast !== "string") answered++;
+      }),
+      { numRuns: 1000 },
+    );
+    // An echo answers every request it can decode: the comparison is of answers, not failures.
+    expect(answered).toBe(1000);
+  });
 });

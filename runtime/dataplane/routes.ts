@@ -11,7 +11,12 @@ import {
   planMessage,
 } from "../../src/codec/index.ts";
 import type { GrpcMethod, Metadata } from "../../src/metadata/index.ts";
-import { type CallContext, type DirectMethod, flatSignature, type Pod } from "../host/index.ts";
+import {
+  type CallContext,
+  canonicalSignature,
+  type DirectMethod,
+  type Pod,
+} from "../host/index.ts";
 import { PodServerError } from "./errors.ts";
 import { HEALTH_SERVICE, healthCheckMethod } from "./health.ts";
 import { GrpcError, Status } from "./status.ts";
@@ -40,10 +45,7 @@ export const CALL_PATH_ENV = "VIMANA_CALL_PATH";
  */
 function directMethod(pod: Pod, fn: string, method: GrpcMethod): DirectMethod | undefined {
   if (process.env[CALL_PATH_ENV] === "jco" || !method.request || !method.response) return;
-  const signature = flatSignature(
-    planMessage(method.request).fields,
-    planMessage(method.response).fields,
-  );
+  const signature = canonicalSignature(planMessage(method.request), planMessage(method.response));
   if (typeof signature === "string") return;
   const direct = pod.direct(fn, signature);
   return typeof direct === "string" ? undefined : direct;

@@ -2,9 +2,8 @@
 // (fuel) budget and a memory cap, in a WASI sandbox with no files and no network.
 
 export {
-  type FlatSignature,
-  flatSignature,
-  type PlannedField,
+  type CanonicalSignature,
+  canonicalSignature,
 } from "./canonical/index.ts";
 export { type CallContext, callContext } from "./context.ts";
 export {

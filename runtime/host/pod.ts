@@ -14,10 +14,10 @@
 // busy, which today means re-entry (a log sink that calls the same pod while that pod's call is
 // writing a line); with asynchronous imports it would mean overlapping calls.
 import {
+  type CanonicalSignature,
   compileDirectCall,
+  coreParamCount,
   type DirectCall,
-  type FlatSignature,
-  flatParamCount,
 } from "./canonical/index.ts";
 import type { CallContext } from "./context.ts";
 import { CallFailure, type CallSite, ComponentExit, LoadError, SandboxDenied } from "./failures.ts";
@@ -112,17 +112,17 @@ export class Pod {
   }
 
   /**
-   * The canonical-ABI fast path for `exportName` with this flat signature, or why not (its core
+   * The canonical-ABI fast path for `exportName` with this signature, or why not (its core
    * function is missing or takes other parameters): decided once, at load, per method.
    */
-  direct(exportName: string, signature: FlatSignature): DirectMethod | string {
+  direct(exportName: string, signature: CanonicalSignature): DirectMethod | string {
     const key = this.#component.exportKeys.get(exportName);
     if (key === undefined || this.#component.fallibleExports.has(key)) {
       return `${exportName} returns result<…> (typed errors), or jco's glue does not say`;
     }
     const core = this.#idle[0]?.coreExports(exportName);
     if (core === undefined) return `no core function ${exportName} with memory and cabi_realloc`;
-    const params = flatParamCount(signature);
+    const params = coreParamCount(signature);
     if (core.fn.length !== params) {
       return `core function ${exportName} takes ${core.fn.length} parameters, not ${params}`;
     }

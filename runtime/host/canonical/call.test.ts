@@ -1,10 +1,35 @@
 // The fast path's lowering and lifting against the canonical ABI's layout, over a real linear
-// memory: the examples' components (call-paths.test.ts) return one f32, so the record-in-memory
-// lift, the integer and bool lifts and the header lowering are checked here, value by value.
+// memory with a stand-in core function, value by value: flat parameters (headers, joined
+// variant slots), parameters in memory, results flat and in memory, and the checks on what a
+// component returns. Real components round-trip every type in call-paths.test.ts (kitchen-sink).
 import { expect, test } from "bun:test";
-import { type CoreExports, compileDirectCall, flatSignature } from "./index.ts";
+import type { FieldPlan, MessagePlan } from "../../../src/codec/index.ts";
+import {
+  type CoreExports,
+  canonicalSignature,
+  compileDirectCall,
+  coreParamCount,
+} from "./index.ts";
 
-const scalar = (key: string, type: string) => ({ kind: "scalar", key, type, presence: "IMPLICIT" });
+let number = 0;
+const named = (key: string) => ({ name: key, key, number: ++number });
+const scalar = (key: string, type: string, presence = "IMPLICIT") =>
+  ({ kind: "scalar", ...named(key), type, presence }) as FieldPlan;
+const colors = (key: string, presence = "IMPLICIT") =>
+  ({
+    kind: "enum",
+    ...named(key),
+    presence,
+    cases: ["none", "red", "blue"].map((name, i) => ({ name, number: i })),
+    zeroCase: "none",
+  }) as FieldPlan;
+const message = (...fields: FieldPlan[]): MessagePlan => ({ fields });
+
+function signatureOf(request: MessagePlan, response: MessagePlan) {
+  const signature = canonicalSignature(request, response);
+  if (typeof signature === "string") throw new Error(signature);
+  return signature;
+}
 
 /** A core module stand-in: a bump allocator over a real memory, recording what it was given. */
 function core(fn: CoreExports["fn"]): CoreExports & { allocations: number[][]; posted: unknown[] } {
@@ -28,12 +53,15 @@ function core(fn: CoreExports["fn"]): CoreExports & { allocations: number[][]; p
   };
 }
 
+const text = (memory: WebAssembly.Memory, ptr: number, len: number) =>
+  new TextDecoder().decode(new Uint8Array(memory.buffer, ptr, len));
+
 test("flat parameters, headers lowered as jco lowers them, one result lifted", () => {
-  const signature = flatSignature(
-    [scalar("a", "BOOL"), scalar("b", "UINT64"), scalar("c", "DOUBLE")],
-    [scalar("result", "UINT32")],
+  const signature = signatureOf(
+    message(scalar("a", "BOOL"), scalar("b", "UINT64"), scalar("c", "DOUBLE")),
+    message(scalar("result", "UINT32")),
   );
-  if (typeof signature === "string") throw new Error(signature);
+  expect(coreParamCount(signature)).toBe(5);
   let seen: unknown[] = [];
   const instance = core((...args) => {
     seen = args;
@@ -58,61 +86,170 @@ test("flat parameters, headers lowered as jco lowers them, one result lifted", (
     [0, 0, 1, 3],
   ]);
   const view = new DataView(instance.memory.buffer);
-  const text = (ptr: number, len: number) =>
-    new TextDecoder().decode(new Uint8Array(instance.memory.buffer, ptr, len));
   const entry = (i: number) => [0, 4, 8, 12].map((o) => view.getUint32(base + i * 16 + o, true));
   const [n0, l0, v0, w0] = entry(0) as [number, number, number, number];
-  expect([text(n0, l0), text(v0, w0)]).toEqual(["x-a", "1"]);
+  expect([text(instance.memory, n0, l0), text(instance.memory, v0, w0)]).toEqual(["x-a", "1"]);
   expect(entry(1).slice(2)).toEqual([1, 0]);
   expect(instance.posted).toEqual([-1]);
 });
 
-test("several results are lifted from the record the result points at", () => {
-  const signature = flatSignature(
-    [scalar("x", "FLOAT")],
-    [
-      scalar("ok", "BOOL"),
-      scalar("big", "INT64"),
-      scalar("small", "SINT32"),
-      scalar("unsigned", "FIXED32"),
-      scalar("wide", "FIXED64"),
-      scalar("half", "FLOAT"),
-    ],
+test("flat options, enums, strings and a oneof whose cases share joined slots", () => {
+  const oneof = {
+    kind: "oneof",
+    name: "choice",
+    key: "choice",
+    variants: [scalar("f", "FLOAT", "EXPLICIT"), scalar("n", "INT64", "EXPLICIT")],
+  } as FieldPlan;
+  const signature = signatureOf(
+    message(
+      scalar("maybe", "DOUBLE", "EXPLICIT"),
+      colors("color"),
+      scalar("s", "STRING_UTF8"),
+      oneof,
+    ),
+    message(colors("color")),
   );
-  if (typeof signature === "string") throw new Error(signature);
-  const instance = core(() => 1024);
-  // { ok: bool @0, big: s64 @8, small: s32 @16, unsigned: u32 @20, wide: u64 @24, half: f32 @32 }
-  const view = new DataView(instance.memory.buffer);
-  view.setUint8(1024, 1);
-  view.setBigInt64(1032, -5n, true);
-  view.setInt32(1040, -7, true);
-  view.setUint32(1044, 4_000_000_000, true);
-  view.setBigUint64(1048, 2n ** 63n, true);
-  view.setFloat32(1056, 1.5, true);
-  expect(compileDirectCall(signature)(instance, [], { x: 1 })).toEqual({
-    ok: true,
-    big: -5n,
-    small: -7,
-    unsigned: 4_000_000_000,
-    wide: 2n ** 63n,
-    half: 1.5,
+  // headers 2, option<f64> 2, enum 1, string 2, option<variant<f32, s64>> 3 (tag, tag, i64).
+  expect(coreParamCount(signature)).toBe(10);
+  const calls: unknown[][] = [];
+  const instance = core((...args) => {
+    calls.push(args);
+    return 2;
   });
-  expect(instance.posted).toEqual([1024]);
-  view.setUint8(1024, 2);
-  expect(() => compileDirectCall(signature)(instance, [], { x: 1 })).toThrow(
-    "invalid variant discriminant for bool",
+  const call = compileDirectCall(signature);
+  const request = { maybe: undefined, color: "blue", s: "é€😀", choice: { tag: "f", val: 1.5 } };
+  expect(call(instance, [], request)).toEqual({ color: "blue" });
+  expect(
+    call(instance, [], { ...request, maybe: 2.5, s: "", choice: { tag: "n", val: -2n } }),
+  ).toEqual({ color: "blue" });
+  const [first, second] = calls as [unknown[], unknown[]];
+  expect(first.slice(2, 5)).toEqual([0, 0, 2]);
+  // The string is exactly as long as its UTF-8: 2 + 3 + 4 bytes.
+  expect(first[6]).toBe(9);
+  expect(text(instance.memory, first[5] as number, 9)).toBe("é€😀");
+  // f32 1.5 into the i64 slot: its bits, zero-extended.
+  expect(first.slice(7)).toEqual([1, 0, 0x3fc00000n]);
+  expect(second.slice(2, 4)).toEqual([1, 2.5]);
+  expect(second.slice(5, 7)).toEqual([1, 0]);
+  expect(second.slice(7)).toEqual([1, 1, -2n]);
+  expect(() => call(instance, [], { ...request, color: "green" })).toThrow(
+    '"green" is not one of the cases',
   );
+  const bad = core(() => 3);
+  expect(() => call(bad, [], request)).toThrow("invalid discriminant specified for an enum");
 });
 
-test("types the fast path does not cover are named", () => {
-  expect(flatSignature([scalar("s", "STRING_UTF8")], [scalar("r", "FLOAT")])).toBe(
-    "request: field s (scalar STRING_UTF8 IMPLICIT)",
+test("more than 16 flat parameters travel in memory, allocated as jco allocates them", () => {
+  const ints = Array.from({ length: 13 }, (_, i) => scalar(`i${i}`, "INT32"));
+  const signature = signatureOf(
+    message(...ints, scalar("bytes", "BYTES"), scalar("floats", "FLOAT", "PACKED")),
+    message(scalar("ok", "BOOL")),
   );
-  expect(
-    flatSignature([scalar("x", "FLOAT")], [{ ...scalar("r", "FLOAT"), presence: "EXPLICIT" }]),
-  ).toBe("response: field r (scalar FLOAT EXPLICIT)");
-  const many = Array.from({ length: 15 }, (_, i) => scalar(`f${i}`, "INT32"));
-  expect(flatSignature(many, [scalar("r", "FLOAT")])).toBe(
-    "request: 15 fields flatten past 16 parameters",
+  expect(coreParamCount(signature)).toBe(1);
+  let args: unknown[] = [];
+  const instance = core((...seen) => {
+    args = seen;
+    return 1;
+  });
+  const request: Record<string, unknown> = {
+    bytes: new Uint8Array([7, 8, 9]),
+    floats: new Float32Array([0.5, -1]),
+  };
+  for (let i = 0; i < 13; i++) request[`i${i}`] = i - 6;
+  expect(compileDirectCall(signature)(instance, [["k", "v"]], request)).toEqual({ ok: true });
+  // (context 8 bytes, request: 13 × 4, list 8, list 8) = 76; then headers, then the lists.
+  expect(instance.allocations).toEqual([
+    [0, 0, 4, 76],
+    [0, 0, 4, 16],
+    [0, 0, 1, 1],
+    [0, 0, 1, 1],
+    [0, 0, 1, 3],
+    [0, 0, 4, 8],
+  ]);
+  const ptr = args[0] as number;
+  const view = new DataView(instance.memory.buffer);
+  expect(view.getUint32(ptr + 4, true)).toBe(1);
+  expect(Array.from({ length: 13 }, (_, i) => view.getInt32(ptr + 8 + i * 4, true))).toEqual(
+    Array.from({ length: 13 }, (_, i) => i - 6),
+  );
+  const list = (at: number) => [view.getUint32(at, true), view.getUint32(at + 4, true)];
+  const [bytesPtr, bytesLen] = list(ptr + 60) as [number, number];
+  expect([...new Uint8Array(instance.memory.buffer, bytesPtr, bytesLen)]).toEqual([7, 8, 9]);
+  const [floatsPtr, floatsLen] = list(ptr + 68) as [number, number];
+  expect([...new Float32Array(instance.memory.buffer, floatsPtr, floatsLen)]).toEqual([0.5, -1]);
+});
+
+test("a response in memory is lifted into jco's shapes", () => {
+  const nested = {
+    kind: "message",
+    ...named("inner"),
+    repeated: false,
+    message: message(scalar("label", "STRING_UTF8"), scalar("count", "UINT32")),
+  } as FieldPlan;
+  const signature = signatureOf(
+    message(scalar("x", "FLOAT")),
+    message(
+      scalar("ok", "BOOL"),
+      scalar("big", "INT64"),
+      scalar("wide", "FIXED64"),
+      scalar("name", "STRING_UTF8"),
+      scalar("data", "BYTES"),
+      scalar("longs", "SINT64", "PACKED"),
+      colors("colors", "PACKED"),
+      nested,
+    ),
+  );
+  expect(signature.flatResult).toBe(false);
+  const instance = core(() => 1024);
+  const memory = instance.memory;
+  const view = new DataView(memory.buffer);
+  // ok @0, big @8, wide @16, name @24, data @32, longs @40, colors @48,
+  // inner option @56 (payload @60: label @60, count @68); size 72.
+  view.setUint8(1024, 1);
+  view.setBigInt64(1032, -5n, true);
+  view.setBigUint64(1040, 2n ** 63n, true);
+  new Uint8Array(memory.buffer).set([0x68, 0xff, 0x69], 2000); // "h", invalid, "i"
+  view.setUint32(1048, 2000, true);
+  view.setUint32(1052, 3, true);
+  view.setUint32(1056, 2000, true);
+  view.setUint32(1060, 2, true);
+  view.setBigInt64(2008, 3n, true);
+  view.setUint32(1064, 2008, true);
+  view.setUint32(1068, 1, true);
+  new Uint8Array(memory.buffer).set([2, 0], 2016);
+  view.setUint32(1072, 2016, true);
+  view.setUint32(1076, 2, true);
+  view.setUint8(1080, 1);
+  view.setUint32(1084, 2000, true);
+  view.setUint32(1088, 1, true);
+  view.setUint32(1092, 4_000_000_000, true);
+  const call = compileDirectCall(signature);
+  expect(call(instance, [], { x: 1 })).toEqual({
+    ok: true,
+    big: -5n,
+    wide: 2n ** 63n,
+    name: "h\uFFFDi",
+    data: new Uint8Array([0x68, 0xff]),
+    longs: new BigInt64Array([3n]),
+    colors: ["blue", "none"],
+    inner: { label: "h", count: 4_000_000_000 },
+  });
+  expect(instance.posted).toEqual([1024]);
+  view.setUint32(1064, 2012, true);
+  expect(() => call(instance, [], { x: 1 })).toThrow("list pointer [2012] is not aligned to 8");
+  view.setUint32(1064, 2008, true);
+  view.setUint8(1080, 2);
+  expect(() => call(instance, [], { x: 1 })).toThrow("invalid variant discriminant for option");
+  view.setUint8(1080, 0);
+  view.setUint8(1024, 2);
+  expect(() => call(instance, [], { x: 1 })).toThrow("invalid variant discriminant for bool");
+});
+
+test("a record without fields is named (the compiler never emits one)", () => {
+  expect(canonicalSignature(message(), message(scalar("r", "FLOAT")))).toBe(
+    "request: a record without fields",
+  );
+  expect(canonicalSignature(message(scalar("r", "FLOAT")), message())).toBe(
+    "response: a record without fields",
   );
 });

@@ -1,11 +1,10 @@
-// The canonical-ABI fast path: calls a covered method's core export directly (lowering and
-// lifting per the canonical ABI) instead of through jco's glue; decided once per method at load.
-export { type CoreExports, compileDirectCall, type DirectCall } from "./call.ts";
+// The canonical-ABI fast path: calls a method's core export directly (lowering and lifting per
+// the canonical ABI, generated per method) instead of through jco's glue; decided once per
+// method at load.
 export {
-  type FlatField,
-  type FlatSignature,
-  type FlatType,
-  flatParamCount,
-  flatSignature,
-  type PlannedField,
-} from "./signature.ts";
+  type CoreExports,
+  compileDirectCall,
+  type DirectCall,
+  directCallSource,
+} from "./call.ts";
+export { type CanonicalSignature, canonicalSignature, coreParamCount } from "./signature.ts";
