@@ -82,9 +82,9 @@ export class H2Connection implements StreamSink {
   readonly #options: H2ConnectionOptions;
   readonly #decoder = new HpackDecoder(4096);
   readonly #streams = new Map<number, H2Stream>();
-  /** Recently closed stream ids: true when frames still in flight on it are to be ignored. */
-  readonly #closed = new Map<number, boolean>();
-  readonly #closedOrder: number[] = [];
+  /** Recently closed stream ids, a ring; quiet when frames still in flight on one are ignored. */
+  readonly #closedIds = new Uint32Array(CLOSED_REMEMBERED);
+  readonly #closedQuiet = new Uint8Array(CLOSED_REMEMBERED);
   #closedNext = 0;
   readonly #blocked = new Set<H2Stream>();
   readonly #resets = new EventBudget(RESET_BUDGET.burst, RESET_BUDGET.perSecond);
@@ -288,7 +288,7 @@ export class H2Connection implements StreamSink {
       if (this.#idle(streamId)) {
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `DATA on idle stream ${streamId}`);
       }
-      if (this.#closed.get(streamId) === true) return;
+      if (this.#closedQuietly(streamId) === true) return;
       throw new StreamError(streamId, ErrorCode.STREAM_CLOSED, "DATA on a closed stream");
     }
     if (stream.remoteEnded) {
@@ -430,7 +430,7 @@ export class H2Connection implements StreamSink {
       );
     }
     if (streamId <= this.#lastStreamId) {
-      const quiet = this.#closed.get(streamId);
+      const quiet = this.#closedQuietly(streamId);
       if (quiet === true) return;
       throw new ConnectionError(
         quiet === false ? ErrorCode.STREAM_CLOSED : ErrorCode.PROTOCOL_ERROR,
@@ -655,16 +655,20 @@ export class H2Connection implements StreamSink {
   }
 
   #remember(streamId: number, quiet: boolean): void {
-    if (this.#closed.has(streamId)) {
-      this.#closed.set(streamId, quiet);
-      return;
+    const at = this.#closedNext;
+    this.#closedIds[at] = streamId;
+    this.#closedQuiet[at] = quiet ? 1 : 0;
+    this.#closedNext = (at + 1) % CLOSED_REMEMBERED;
+  }
+
+  /** Whether a closed stream is remembered: true when frames on it are to be ignored. */
+  #closedQuietly(streamId: number): boolean | undefined {
+    // Newest first: a stream closed twice (reset after its end) counts as last closed.
+    for (let i = 1; i <= CLOSED_REMEMBERED; i++) {
+      const at = (this.#closedNext - i + CLOSED_REMEMBERED) % CLOSED_REMEMBERED;
+      if (this.#closedIds[at] === streamId) return this.#closedQuiet[at] === 1;
     }
-    // The oldest id out, the newest in: a ring of ids beside the map.
-    const oldest = this.#closedOrder[this.#closedNext];
-    if (oldest !== undefined) this.#closed.delete(oldest);
-    this.#closedOrder[this.#closedNext] = streamId;
-    this.#closedNext = (this.#closedNext + 1) % CLOSED_REMEMBERED;
-    this.#closed.set(streamId, quiet);
+    return undefined;
   }
 
   #closeStream(stream: H2Stream, quiet: boolean): void {
