@@ -6,6 +6,7 @@
 // because the same core function runs with the same limit globals.
 import { liftBool, liftFlat, liftFrom } from "./lift.ts";
 import { f32Bits, f64Bits, lowered, lowerFlat, lowerInto, lowerString } from "./lower.ts";
+import { liftString, type MemoryViews, viewsOf } from "./memory.ts";
 import { type CanonicalSignature, headersType } from "./signature.ts";
 import { REFRESH_VIEW, Source } from "./source.ts";
 import { alignment, alignTo, size, type WitType } from "./types.ts";
@@ -16,6 +17,8 @@ export interface CoreExports {
   realloc: (oldPtr: number, oldSize: number, align: number, newSize: number) => number;
   memory: WebAssembly.Memory;
   postReturn: ((...args: unknown[]) => unknown) | undefined;
+  /** Views of `memory`, kept by the fast path (memory.ts). */
+  views?: MemoryViews;
 }
 
 /** A record of the request's and response's field keys. */
@@ -30,7 +33,7 @@ export type DirectCall = (
 /** The generated function's text (for tests and for reading what a method compiles to). */
 export function directCallSource(signature: CanonicalSignature): { helpers: string; body: string } {
   const src = new Source();
-  src.emit("const memory = core.memory;", "let view = new DataView(memory.buffer);");
+  src.emit("let m = viewsOf(core), view = m.view;");
   if (signature.paramsInMemory) {
     // The (context, request) tuple; the context record is its headers list.
     const tuple: WitType = { kind: "tuple", items: [headersType, signature.request] };
@@ -50,19 +53,17 @@ export function directCallSource(signature: CanonicalSignature): { helpers: stri
   if (signature.flatResult) {
     src.emit(`const response = ${liftFlat(src, signature.response, "ret")};`);
   } else {
-    src.emit("view = new DataView(memory.buffer);");
+    src.emit(REFRESH_VIEW);
     src.emit(`const response = ${liftFrom(src, signature.response, "ret")};`);
   }
   src.emit("if (core.postReturn !== undefined) core.postReturn(ret);", "return response;");
   return { helpers: src.hoisted.join("\n"), body: src.lines.join("\n") };
 }
 
-const decoder = new TextDecoder();
-
 /** Generates the call for one signature (once per method, at load). */
 export function compileDirectCall(signature: CanonicalSignature): DirectCall {
   const { helpers, body } = directCallSource(signature);
-  const runtime = { lowerString, lowered, liftBool, decoder, f32Bits, f64Bits };
+  const runtime = { lowerString, lowered, liftBool, liftString, viewsOf, f32Bits, f64Bits };
   const factory = new Function(
     ...Object.keys(runtime),
     `${helpers}\nreturn function directCall(core, headers, request) {\n${body}\n};`,

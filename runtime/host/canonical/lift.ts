@@ -2,6 +2,7 @@
 // into jco's value shapes, checked as jco checks it — a bool or discriminant out of range and a
 // misaligned list pointer are TypeErrors, memory out of bounds a RangeError, invalid UTF-8 is
 // replaced (jco's decoder is not fatal) — so a misbehaving component fails alike on both paths.
+import { typedArrays } from "./lower.ts";
 import { at, type Source } from "./source.ts";
 import {
   alignment,
@@ -32,17 +33,6 @@ const getters: Readonly<Record<string, string>> = {
   f64: "getFloat64",
 };
 
-/** Lists of these lift into typed arrays of a copy of their bytes, as jco lifts them. */
-const typedArrays: Readonly<Record<string, string>> = {
-  u8: "Uint8Array",
-  s32: "Int32Array",
-  u32: "Uint32Array",
-  s64: "BigInt64Array",
-  u64: "BigUint64Array",
-  f32: "Float32Array",
-  f64: "Float64Array",
-};
-
 function discriminantGetter(cases: number): string {
   return ["getUint8", "getUint16", "", "getUint32"][discriminantSize(cases) - 1] as string;
 }
@@ -70,7 +60,7 @@ export function liftFrom(src: Source, type: WitType, addr: string): string {
       src.emit(
         `const ${ptr} = view.getUint32(${addr}, true), ${n} = view.getUint32(${at(addr, 4)}, true);`,
       );
-      return `decoder.decode(new Uint8Array(memory.buffer, ${ptr}, ${n}))`;
+      return `liftString(m, ${ptr}, ${n})`;
     }
     case "list":
       return liftList(src, type.element, addr);
@@ -133,7 +123,10 @@ function liftList(src: Source, element: WitType, addr: string): string {
   }
   const typed = typedArrays[element.kind];
   if (typed !== undefined) {
-    return `new ${typed}(memory.buffer.slice(${ptr}, ${ptr} + ${n} * ${width}))`;
+    // A copy of the bytes (jco slices the buffer; both clamp at the end of memory); the
+    // pointer is aligned to the element size, checked above.
+    const index = width === 1 ? ptr : `${ptr} / ${width}`;
+    return `m.${typed[1]}.slice(${index}, ${index} + ${n})`;
   }
   const [result, i] = [src.name("r"), src.name("i")];
   src.emit(`const ${result} = [];`);

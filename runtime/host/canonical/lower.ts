@@ -2,6 +2,7 @@
 // parameters travel in memory) or into flat core parameters. Allocations are jco's, call for
 // call — same `cabi_realloc` order, alignments and sizes, a list's even when empty, a string's
 // only when not — so the component's heap and its fuel are what they are on jco's path.
+import { type ViewedMemory, viewsOf } from "./memory.ts";
 import { at, REFRESH_VIEW, type Source } from "./source.ts";
 import {
   alignment,
@@ -17,9 +18,8 @@ import {
 } from "./types.ts";
 
 /** The memory of the instance being called, as the generated code's helpers need it. */
-export interface Allocator {
+export interface Allocator extends ViewedMemory {
   realloc: (oldPtr: number, oldSize: number, align: number, newSize: number) => number;
-  memory: WebAssembly.Memory;
 }
 
 const encoder = new TextEncoder();
@@ -46,10 +46,13 @@ export function lowerString(core: Allocator, text: string): number {
   lowered.length = length;
   if (length === 0) return 1;
   const ptr = core.realloc(0, 0, 1, length);
-  const bytes = new Uint8Array(core.memory.buffer, ptr, length);
+  const { bytes } = viewsOf(core);
+  if (ptr + length > bytes.length) {
+    throw new RangeError(`cabi_realloc gave ${ptr} for ${length} bytes, outside linear memory`);
+  }
   // All ASCII: one byte a character, cheaper written by hand than through the encoder.
-  if (length === n) for (let i = 0; i < n; i++) bytes[i] = text.charCodeAt(i);
-  else encoder.encodeInto(text, bytes);
+  if (length === n) for (let i = 0; i < n; i++) bytes[ptr + i] = text.charCodeAt(i);
+  else encoder.encodeInto(text, bytes.subarray(ptr, ptr + length));
   return ptr;
 }
 
@@ -62,6 +65,17 @@ const setters: Readonly<Record<string, string>> = {
   u64: "setBigUint64",
   f32: "setFloat32",
   f64: "setFloat64",
+};
+
+/** The typed array of a list's elements, and the memory view of that type. */
+export const typedArrays: Readonly<Record<string, readonly [string, string]>> = {
+  u8: ["Uint8Array", "bytes"],
+  s32: ["Int32Array", "s32s"],
+  u32: ["Uint32Array", "u32s"],
+  s64: ["BigInt64Array", "s64s"],
+  u64: ["BigUint64Array", "u64s"],
+  f32: ["Float32Array", "f32s"],
+  f64: ["Float64Array", "f64s"],
 };
 
 function discriminantSetter(cases: number): string {
@@ -157,11 +171,16 @@ function lowerList(src: Source, element: WitType, value: string): [string, strin
   src.emit(`const ${ptr} = core.realloc(0, 0, ${alignment(element)}, ${n} * ${width});`);
   src.emit(REFRESH_VIEW);
   const setter = setters[element.kind];
-  if (setter !== undefined) {
+  const typed = typedArrays[element.kind];
+  if (setter !== undefined && typed !== undefined) {
     // Numbers: jco copies a typed array's bytes (the decoder's; NaN payloads kept) and writes
-    // an array's elements one by one.
+    // an array's elements one by one. A typed array of the same type copies bytes on `set`.
+    const [type, views] = typed;
     src.emit(
-      `if (ArrayBuffer.isView(${v})) new Uint8Array(memory.buffer, ${ptr}, ${n} * ${width}).set(new Uint8Array(${v}.buffer, ${v}.byteOffset, ${n} * ${width}));`,
+      `if (${v} instanceof ${type} && ${ptr} % ${width} === 0) m.${views}.set(${v}, ${ptr} / ${width});`,
+    );
+    src.emit(
+      `else if (ArrayBuffer.isView(${v})) m.bytes.set(new Uint8Array(${v}.buffer, ${v}.byteOffset, ${n} * ${width}), ${ptr});`,
     );
     src.emit(
       `else for (let ${i} = 0; ${i} < ${n}; ${i}++) view.${setter}(${ptr} + ${i} * ${width}, ${v}[${i}], true);`,

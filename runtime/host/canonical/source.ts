@@ -33,6 +33,5 @@ export function at(base: string, offset: number): string {
   return offset === 0 ? base : `${base} + ${offset}`;
 }
 
-/** Re-reads the memory's buffer after a call into the component, which may have grown it. */
-export const REFRESH_VIEW =
-  "if (view.buffer !== memory.buffer) view = new DataView(memory.buffer);";
+/** Re-reads the memory's views after a call into the component, which may have grown it. */
+export const REFRESH_VIEW = "m = viewsOf(core); view = m.view;";
