@@ -223,6 +223,19 @@ describe("floods end in GOAWAY ENHANCE_YOUR_CALM", () => {
     await client.closed;
   });
 
+  test("malformed requests (empty HEADERS), each reset PROTOCOL_ERROR", async () => {
+    const client = new Client();
+    const frames: Buffer[] = [];
+    for (let i = 0; i < RESET_BUDGET.burst * 2; i++) {
+      frames.push(frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1 + 2 * i));
+    }
+    client.socket.write(Buffer.concat(frames));
+    const reset = await client.next((f) => f.type === FrameType.RST_STREAM, "RST_STREAM");
+    expect(reset.payload.readUInt32BE(0)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(codeOf(await client.goAway())).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+    await client.closed;
+  });
+
   test("empty CONTINUATION frames without end", async () => {
     const client = new Client();
     const block = client.request(1, "/", true).subarray(9);

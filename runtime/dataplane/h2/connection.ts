@@ -57,7 +57,10 @@ export const HEADER_BLOCK_FACTOR = 4;
 export const WRITE_BUFFER_LIMIT = 1 << 20;
 /** PING and SETTINGS ACKs and RST_STREAMs a peer that does not read may make us queue. */
 export const MAX_QUEUED_CONTROL_FRAMES = 10_000;
-/** Client RST_STREAMs (rapid reset, CVE-2023-44487): a burst, then per second. */
+/**
+ * Client RST_STREAMs (rapid reset, CVE-2023-44487) and streams we reset for the client's errors
+ * (malformed requests): a burst, then per second.
+ */
 export const RESET_BUDGET = { burst: 200, perSecond: 100 };
 /** Streams refused past the concurrency limit before GOAWAY ENHANCE_YOUR_CALM. */
 export const REFUSAL_BUDGET = { burst: 100, perSecond: 10 };
@@ -265,6 +268,10 @@ export class H2Connection implements StreamSink {
       }
     } catch (error) {
       if (!(error instanceof StreamError)) throw error;
+      // A stream the client got wrong costs as much as one it reset (a flood of empty HEADERS).
+      if (error.code !== ErrorCode.REFUSED_STREAM && !this.#resets.spend()) {
+        throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many malformed streams");
+      }
       this.#resetId(error.streamId, error.code);
     }
   }
