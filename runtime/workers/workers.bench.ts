@@ -1,6 +1,6 @@
 // bun run bench workers: the compiled vimanad (real containerd downstream, a local registry)
-// serving the WAT adder with --workers 0 (pods on the CRI thread), 1 and the number of CPUs, all
-// three started at once and measured in alternating rounds (the machine is shared: its load
+// serving the WAT adder with --workers 0 (pods on the CRI thread), 1, the number of CPUs and the
+// default (CPUs + 1), all started at once and measured in alternating rounds (the machine is shared: its load
 // moves). Each round: AddFloats throughput on one pod (h2load -c 4 -m 8) with CRI latency
 // measured during that load (Version and ListPodSandbox in turn, as kubelet polls); medians over
 // the rounds. Then what each further pod costs in RSS.
@@ -65,7 +65,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 
 const subjects: Subject[] = [];
 try {
-  for (const workers of new Set([0, 1, cpus])) subjects.push(await subject(workers));
+  for (const workers of new Set([0, 1, cpus, cpus + 1])) subjects.push(await subject(workers));
   console.log(
     `AddFloats on one adder-wat pod, h2load -c 4 -m 8, ${ROUNDS} alternating rounds of ${SECONDS} s after 2 s of warm-up each, medians; ${cpus} CPUs shared by h2load (1 thread), the CRI client and vimanad`,
   );
@@ -93,11 +93,12 @@ try {
     const label =
       s.workers === 0
         ? "in-thread (--workers 0)"
-        : `${s.workers} worker${s.workers > 1 ? "s" : ""}`;
+        : `${s.workers} worker${s.workers > 1 ? "s" : ""}${s.workers === cpus + 1 ? " (the default)" : ""}`;
     const rps = median(s.samples.map((x) => x.load.rps));
+    const cores = median(s.samples.map((x) => x.cores));
     const base = median((subjects[0] as Subject).samples.map((x) => x.load.rps));
     console.log(
-      `ours, ${label}: ${rps.toFixed(0)} req/s (${(rps / base).toFixed(2)}× in-thread), p99 ${median(s.samples.map((x) => x.load.p99Ms)).toFixed(1)} ms, ${s.samples.reduce((n, x) => n + x.load.failed, 0)} failed; vimanad ${median(s.samples.map((x) => x.cores)).toFixed(2)} cores; CRI p99 ${median(s.samples.map((x) => x.criP99)).toFixed(1)} ms under load, ${s.criIdleP99.toFixed(1)} ms idle; RSS ${perPod.toFixed(0)} KiB per further adder pod`,
+      `ours, ${label}: ${rps.toFixed(0)} req/s (${(rps / base).toFixed(2)}× in-thread), p99 ${median(s.samples.map((x) => x.load.p99Ms)).toFixed(1)} ms, ${s.samples.reduce((n, x) => n + x.load.failed, 0)} failed; vimanad ${cores.toFixed(2)} cores, ${((cores / rps) * 1e6).toFixed(1)} µs CPU/req; CRI p99 ${median(s.samples.map((x) => x.criP99)).toFixed(1)} ms under load, ${s.criIdleP99.toFixed(1)} ms idle; RSS ${perPod.toFixed(0)} KiB per further adder pod`,
     );
   }
 } finally {
