@@ -935,10 +935,6 @@ export class H2Connection implements StreamSink {
     this.#dead = true;
     this.#closeAll();
     this.#endSocket();
-    // Nothing more from this peer is read: a flooding client kept writing hundreds of MB a second
-    // into connections already answered with GOAWAY, and reading only to drop it took a core.
-    // TCP's flow control holds it back instead until the close grace ends the socket.
-    this.#socket.pause();
   }
 
   /** Closes once what is queued is written (after the current read's frames). */
