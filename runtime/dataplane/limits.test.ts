@@ -8,7 +8,14 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ComponentHost } from "../host/index.ts";
-import { oversizedHeaders } from "../tests/attacks/index.ts";
+import {
+  connectRaw,
+  FrameType,
+  frame,
+  headerBlock,
+  oversizedHeaders,
+} from "../tests/attacks/index.ts";
+import { CALM_STRIKES, HOLD_MS } from "./flood-penalties.ts";
 import {
   ConnectionBudget,
   type DataPlaneEvent,
@@ -30,13 +37,16 @@ const limits = {
   maxConnectionsPerPod: 3,
 };
 
-async function serve(connections = new ConnectionBudget(1000)): Promise<PodServer> {
+async function serve(
+  connections = new ConnectionBudget(1000),
+  overrides: Partial<typeof limits> = {},
+): Promise<PodServer> {
   const server = await startPodServer({
     address: "127.0.0.1",
     port: 0,
     log: (event) => events.push(event),
     ...(await examplePod(host, "adder-wat")),
-    limits,
+    limits: { ...limits, ...overrides },
     connections,
   });
   servers.push(server);
@@ -109,6 +119,54 @@ describe("data-plane limits", () => {
     session.destroy();
     expect(goAway).toBe(true);
   });
+
+  test("a peer whose connections keep ending in ENHANCE_YOUR_CALM has its next ones held unread; others are served", async () => {
+    const server = await serve(undefined, { maxConnectionsPerPod: 100 });
+    const flooder = "127.0.0.9";
+    const block = headerBlock([
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":authority", "test"],
+      [":path", "/"],
+    ]);
+    const flood = Buffer.concat([
+      frame(FrameType.Headers, 0, 1, block),
+      ...Array(100).fill(frame(FrameType.Continuation, 0, 1)),
+    ]);
+    const opened = [];
+    try {
+      for (let i = 0; i < CALM_STRIKES.burst; i++) {
+        const connection = await connectRaw("127.0.0.1", server.port, flooder);
+        opened.push(connection);
+        connection.write(flood);
+        for (let waited = 0; connection.goAwayCode() === undefined && waited < 5000; waited += 10) {
+          await Bun.sleep(10);
+        }
+        expect(connection.goAwayCode()).toBe(11); // ENHANCE_YOUR_CALM
+      }
+      // The flooder's next connection gets nothing, not even SETTINGS, and is closed after the hold.
+      const held = await connectRaw("127.0.0.1", server.port, flooder);
+      opened.push(held);
+      const started = performance.now();
+      // Another address is served as ever.
+      const other = await connectRaw("127.0.0.1", server.port, "127.0.0.10");
+      opened.push(other);
+      for (let waited = 0; !other.received.has(FrameType.Settings) && waited < 5000; waited += 10) {
+        await Bun.sleep(10);
+      }
+      expect(other.received.has(FrameType.Settings)).toBe(true);
+      await held.closed;
+      expect(held.received.size).toBe(0);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(HOLD_MS * 0.9);
+      expect(
+        events.some(
+          (e) => e.kind === "warning" && e.message.includes(`Holding connections from ${flooder}`),
+        ),
+      ).toBe(true);
+    } finally {
+      for (const connection of opened) connection.destroy();
+    }
+  }, 15_000);
 
   test("connections past the pod's cap, then past the process's, are closed at once and logged", async () => {
     const server = await serve();

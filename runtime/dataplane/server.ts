@@ -9,6 +9,7 @@ import type { Pod } from "../host/index.ts";
 import { Counters, type PodCounters } from "./counters.ts";
 import { PodServerError } from "./errors.ts";
 import type { DataPlaneLog } from "./events.ts";
+import { CALM_STRIKES, FloodPenalties, HOLD_MS } from "./flood-penalties.ts";
 import { isGrpcContentType, serveGrpc } from "./grpc.ts";
 import { H2Connection, type H2Stream } from "./h2/index.ts";
 import { createHttpApp, serveHttp1, serveHttp2 } from "./http.ts";
@@ -81,7 +82,7 @@ export interface PodServer {
 const HTTP2_PREFACE = "PRI";
 /** How long a stopping server waits for a just-accepted connection's first bytes. */
 const UNDECIDED_GRACE_MS = 500;
-/** At most one "connection refused" warning per pod this often: an attack must not flood the log. */
+/** At most one warning of refused or held connections per pod this often: an attack must not flood the log. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 /**
@@ -115,7 +116,9 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
       else void serveHttp2(app, serving, stream, headers);
     },
     onHandlerError: logError("HTTP/2 stream"),
+    onFlood: (socket: net.Socket) => penalties.strike(socket.remoteAddress),
   };
+  const penalties = new FloodPenalties();
   const h2 = (socket: net.Socket, head: Buffer) => {
     const session = new H2Connection(socket, head, h2Options);
     sessions.add(session);
@@ -140,13 +143,16 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
 
   const connections = new Connections();
   let lastRefusalLog = -Infinity;
-  const refuse = (socket: net.Socket, why: string) => {
-    socket.destroy();
+  const warn = (message: string) => {
     const now = performance.now();
     if (now - lastRefusalLog >= REFUSAL_LOG_INTERVAL_MS) {
       lastRefusalLog = now;
-      serving.log({ kind: "warning", pod: podName, message: `Refusing connections: ${why}` });
+      serving.log({ kind: "warning", pod: podName, message });
     }
+  };
+  const refuse = (socket: net.Socket, why: string) => {
+    socket.destroy();
+    warn(`Refusing connections: ${why}`);
   };
   const listener = net.createServer((socket) => {
     socket.on("error", () => {});
@@ -162,6 +168,14 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
       budget.give();
       podBudget.give();
     });
+    if (penalties.penalized(socket.remoteAddress)) {
+      socket.pause();
+      setTimeout(() => socket.destroy(), HOLD_MS).unref();
+      warn(
+        `Holding connections from ${socket.remoteAddress} unread for ${HOLD_MS} ms: more than ${CALM_STRIKES.burst} of its connections ended in GOAWAY ENHANCE_YOUR_CALM (a flood)`,
+      );
+      return;
+    }
     handOff(socket, connections, h2, h1, limits.headersTimeoutMs);
   });
   await listen(listener, options, podName);

