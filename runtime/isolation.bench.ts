@@ -1,8 +1,10 @@
 // bun run bench isolation: one compiled vimanad (real containerd downstream, a local registry)
 // serving a healthy adder pod beside attacked ones. For each attack it prints the healthy pod's
-// req/s and p99 (h2load -c 4 -m 8) as a fraction of its unloaded figures, CRI latency (Version
-// and ListPodSandbox in turn, as kubelet polls) and vimanad's RSS before, during and after.
-// Every attack is bounded in count and time (runtime/tests/attacks/).
+// req/s and p99 (h2load -c 4 -m 8) as a fraction of its figures measured just before the attack,
+// vimanad's CPU per healthy request, CRI latency (Version and ListPodSandbox in turn, as kubelet
+// polls) and vimanad's RSS before, during and after. The healthy pod is warmed until its
+// throughput settles; each figure is the median of ROUNDS windows of BENCH_SECONDS. Every attack
+// is bounded in count and time (runtime/tests/attacks/).
 import { RUNTIME_HANDLER } from "../src/names/index.ts";
 import { criMethods } from "./cri/index.ts";
 import {
@@ -11,23 +13,41 @@ import {
   cpuSeconds,
   criLatency,
   emptyContinuationFlood,
-  healthyThroughput,
   idleHeads,
+  medianThroughput,
   openStreams,
   oversizedHeaders,
   pushAttacker,
   rapidReset,
   rssMiB,
   startAttackerPod,
+  warmUntilSteady,
 } from "./tests/attacks/index.ts";
 import { freeLoopbackPort } from "./tests/fixtures/ports.ts";
 import { pushExample, startPod, startStack } from "./tests/vimanad.ts";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const port = freeLoopbackPort();
 const stack = await startStack({ dataplanePort: port });
 const { vimanad, registry } = stack;
 const cri = vimanad.cri;
+
+/** The healthy pod's median figures, CRI latency and vimanad's CPU per healthy request. */
+async function measure(healthy: string) {
+  const cpuBefore = cpuSeconds(vimanad.pid);
+  const [throughput, criFigures] = await Promise.all([
+    medianThroughput(healthy, port, ROUNDS, SECONDS),
+    criLatency(cri, ROUNDS * SECONDS * 1000),
+  ]);
+  const cpu = cpuSeconds(vimanad.pid) - cpuBefore;
+  return {
+    ...throughput,
+    cri: criFigures,
+    cores: cpu / (ROUNDS * SECONDS),
+    cpuUsPerRequest: (cpu * 1e6) / Math.max(1, throughput.requests),
+  };
+}
 
 try {
   const adder = await pushExample(registry.host, "healthy", "1.0.0");
@@ -40,17 +60,10 @@ try {
   const spinning = await startAttackerPod(cri, await pushAttacker(registry.host, "spinning"));
   const growing = await startAttackerPod(cri, await pushAttacker(registry.host, "growing"));
 
-  // Warm the healthy pod until its throughput settles, then the unloaded figures.
-  await healthyThroughput(healthy, port, 2);
-  let cpuBefore = cpuSeconds(vimanad.pid);
-  const [unloaded, criUnloaded] = await Promise.all([
-    healthyThroughput(healthy, port, SECONDS),
-    criLatency(cri, SECONDS * 1000),
-  ]);
-  const cpuUnloaded = (cpuSeconds(vimanad.pid) - cpuBefore) / SECONDS;
+  const warm = await warmUntilSteady(healthy, port);
   const rssBaseline = rssMiB(vimanad.pid);
   console.log(
-    `unloaded: healthy pod ${unloaded.rps.toFixed(0)} req/s, p99 ${unloaded.p99Ms.toFixed(1)} ms; vimanad ${cpuUnloaded.toFixed(2)} cores; CRI p99 ${criUnloaded.p99Ms.toFixed(1)} ms; vimanad RSS ${rssBaseline.toFixed(0)} MiB (${navigator.hardwareConcurrency} CPUs shared by h2load, the attack and vimanad)`,
+    `healthy pod warmed in ${warm.windows} windows of 2 s (${warm.rps.toFixed(0)} req/s); figures are medians of ${ROUNDS} windows of ${SECONDS} s; vimanad RSS ${rssBaseline.toFixed(0)} MiB; ${navigator.hardwareConcurrency} CPUs shared by h2load, the attack and vimanad`,
   );
 
   const attacks: [string, () => Promise<Attack>][] = [
@@ -62,19 +75,16 @@ try {
     ["rapid reset flood", async () => rapidReset(target, port)],
   ];
   for (const [name, start] of attacks) {
+    // The machine's load drifts: each attack is compared with the figures just before it.
+    const unloaded = await measure(healthy);
     const attack = await start();
     await Bun.sleep(1000);
-    cpuBefore = cpuSeconds(vimanad.pid);
-    const [during, criDuring] = await Promise.all([
-      healthyThroughput(healthy, port, SECONDS),
-      criLatency(cri, SECONDS * 1000),
-    ]);
-    const cores = (cpuSeconds(vimanad.pid) - cpuBefore) / SECONDS;
+    const during = await measure(healthy);
     const rssDuring = rssMiB(vimanad.pid);
     const report = await attack.stop();
     await Bun.sleep(2000);
     console.log(
-      `${name}: healthy ${during.rps.toFixed(0)} req/s (${(during.rps / unloaded.rps).toFixed(2)}× unloaded), p99 ${during.p99Ms.toFixed(1)} ms (${(during.p99Ms / unloaded.p99Ms).toFixed(1)}×), ${during.failed} failed; vimanad ${cores.toFixed(2)} cores; CRI p99 ${criDuring.p99Ms.toFixed(1)} ms, max ${criDuring.maxMs.toFixed(0)} ms; RSS ${rssDuring.toFixed(0)} MiB during, ${rssMiB(vimanad.pid).toFixed(0)} after — ${report}`,
+      `${name}: healthy ${during.rps.toFixed(0)} req/s (${(during.rps / unloaded.rps).toFixed(2)}× ${unloaded.rps.toFixed(0)} unloaded), p99 ${during.p99Ms.toFixed(1)} ms (${unloaded.p99Ms.toFixed(1)} unloaded), ${during.failed} failed; vimanad ${during.cpuUsPerRequest.toFixed(1)} µs CPU per healthy request (${unloaded.cpuUsPerRequest.toFixed(1)} unloaded), ${during.cores.toFixed(2)} cores; CRI p99 ${during.cri.p99Ms.toFixed(1)} ms (${unloaded.cri.p99Ms.toFixed(1)} unloaded), max ${during.cri.maxMs.toFixed(0)} ms; RSS ${rssDuring.toFixed(0)} MiB during, ${rssMiB(vimanad.pid).toFixed(0)} after — ${report}`,
     );
   }
   const oversized = await oversizedHeaders(target, port, 100 * 1024);

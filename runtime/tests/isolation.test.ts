@@ -13,15 +13,15 @@ import {
   cpuSeconds,
   criLatency,
   emptyContinuationFlood,
-  healthyThroughput,
   idleHeads,
+  medianThroughput,
   openStreams,
   oversizedHeaders,
   pushAttacker,
   rapidReset,
   rssMiB,
   startAttackerPod,
-  type Throughput,
+  warmUntilSteady,
 } from "./attacks/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
 import { type PushedImage, pushExample, type Stack, startPod, startStack } from "./vimanad.ts";
@@ -55,7 +55,7 @@ beforeAll(async () => {
   target = (await startPod(cri, adder, port)).ip;
   spinning = await startAttackerPod(cri, await pushAttacker(stack.registry.host, "spinning"));
   growing = await startAttackerPod(cri, await pushAttacker(stack.registry.host, "growing"));
-  await healthyThroughput(healthy, port, 1); // warm-up
+  await warmUntilSteady(healthy, port, { seconds: 1, within: 0.1, maxWindows: 5 });
   rssBaseline = rssMiB(stack.vimanad.pid);
 }, 120_000);
 
@@ -63,20 +63,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/**
- * The healthy pod's throughput as the median of WINDOWS runs (the shared machine's load moves
- * single runs by ±30%); its p99 as the worst of them, and every failure counted.
- */
-async function healthyFigures(): Promise<Throughput> {
-  const runs: Throughput[] = [];
-  for (let i = 0; i < WINDOWS; i++)
-    runs.push(await healthyThroughput(healthy, port, WINDOW_SECONDS));
-  return {
-    rps: runs.map((run) => run.rps).sort((a, b) => a - b)[WINDOWS >> 1] ?? 0,
-    p99Ms: Math.max(...runs.map((run) => run.p99Ms)),
-    failed: runs.reduce((sum, run) => sum + run.failed, 0),
-  };
-}
+/** The healthy pod's figures as the median of WINDOWS runs (measure.ts). */
+const healthyFigures = () => medianThroughput(healthy, port, WINDOWS, WINDOW_SECONDS);
 
 /** Runs `start`'s attack while measuring, stops it, and asserts the issue's figures. */
 async function withstands(name: string, start: () => Promise<Attack> | Attack): Promise<void> {

@@ -13,6 +13,8 @@ export {
   cpuSeconds,
   criLatency,
   healthyThroughput,
+  medianThroughput,
   rssMiB,
   type Throughput,
+  warmUntilSteady,
 } from "./measure.ts";

@@ -60,6 +60,45 @@ export async function healthyThroughput(
   }
 }
 
+/**
+ * The healthy pod's throughput over `windows` runs of `seconds`: req/s the median (the shared
+ * machine's load moves single runs by ±30%), p99 the worst run's, every failure counted, and
+ * `requests` all that were answered.
+ */
+export async function medianThroughput(
+  host: string,
+  port: number,
+  windows: number,
+  seconds: number,
+): Promise<Throughput & { requests: number }> {
+  const runs: Throughput[] = [];
+  for (let i = 0; i < windows; i++) runs.push(await healthyThroughput(host, port, seconds));
+  return {
+    rps: runs.map((run) => run.rps).sort((a, b) => a - b)[windows >> 1] ?? 0,
+    p99Ms: Math.max(...runs.map((run) => run.p99Ms)),
+    failed: runs.reduce((sum, run) => sum + run.failed, 0),
+    requests: runs.reduce((sum, run) => sum + run.rps * seconds, 0),
+  };
+}
+
+/**
+ * Calls the pod in `seconds` windows until two in a row are within `within` of each other (at
+ * most `maxWindows`): its throughput has settled (JIT, caches, worker spread).
+ */
+export async function warmUntilSteady(
+  host: string,
+  port: number,
+  { seconds = 2, within = 0.05, maxWindows = 10 } = {},
+): Promise<{ windows: number; rps: number }> {
+  let last = (await healthyThroughput(host, port, seconds)).rps;
+  for (let windows = 2; windows <= maxWindows; windows++) {
+    const rps = (await healthyThroughput(host, port, seconds)).rps;
+    if (Math.abs(rps - last) <= within * Math.max(rps, last)) return { windows, rps };
+    last = rps;
+  }
+  return { windows: maxWindows, rps: last };
+}
+
 /** Version and ListPodSandbox in turn for `ms`; the latencies' p99 and maximum, in ms. */
 export async function criLatency(
   cri: CriClient,
