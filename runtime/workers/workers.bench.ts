@@ -1,9 +1,10 @@
 // bun run bench workers: the compiled vimanad (real containerd downstream, a local registry)
 // serving the WAT adder with --workers 0 (pods on the CRI thread), 1, the number of CPUs and the
-// default (CPUs + 1), all started at once and measured in alternating rounds (the machine is shared: its load
-// moves). Each round: AddFloats throughput on one pod (h2load -c 4 -m 8) with CRI latency
-// measured during that load (Version and ListPodSandbox in turn, as kubelet polls); medians over
-// the rounds. Then what each further pod costs in RSS.
+// default (CPUs + 1), all started at once and measured in alternating rounds (the machine is
+// shared: its load moves). Each is warmed until its throughput settles; each round: AddFloats
+// throughput on one pod (h2load -c 4 -m 8) with CRI latency measured during that load (Version
+// and ListPodSandbox in turn, as kubelet polls); medians over the rounds. Then what each further
+// pod costs in RSS.
 import { availableParallelism } from "node:os";
 import { criMethods } from "../cri/index.ts";
 import {
@@ -12,6 +13,7 @@ import {
   healthyThroughput,
   rssMiB,
   type Throughput,
+  warmUntilSteady,
 } from "../tests/attacks/index.ts";
 import { freeLoopbackPort } from "../tests/fixtures/ports.ts";
 import { pushExample, type Stack, startPod, startStack } from "../tests/vimanad.ts";
@@ -66,10 +68,15 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 const subjects: Subject[] = [];
 try {
   for (const workers of new Set([0, 1, cpus, cpus + 1])) subjects.push(await subject(workers));
+  // Each subject is warmed until two 2 s windows agree within 5% (at most 10 windows).
+  const warmed: string[] = [];
+  for (const s of subjects) {
+    const warm = await warmUntilSteady(s.ip, s.port);
+    warmed.push(`${s.workers} workers in ${warm.windows}`);
+  }
   console.log(
-    `AddFloats on one adder-wat pod, h2load -c 4 -m 8, ${ROUNDS} alternating rounds of ${SECONDS} s after 2 s of warm-up each, medians; ${cpus} CPUs shared by h2load (1 thread), the CRI client and vimanad`,
+    `AddFloats on one adder-wat pod, h2load -c 4 -m 8, ${ROUNDS} alternating rounds of ${SECONDS} s after warming each until steady (2 s windows: ${warmed.join(", ")}), medians; ${cpus} CPUs shared by h2load (1 thread), the CRI client and vimanad`,
   );
-  for (const s of subjects) await healthyThroughput(s.ip, s.port, 2);
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of subjects) {
       const { vimanad } = s.stack;
