@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { BUILD_ID } from "../../src/build-info/index.ts";
-import { DEFAULT_LIMITS } from "../dataplane/index.ts";
+import { DEFAULT_LIMITS, type Rate } from "../dataplane/index.ts";
 
 export interface Config {
   incoming: string;
@@ -31,6 +31,12 @@ export interface Config {
   headersTimeoutMs: number;
   idleTimeoutMs: number;
   maxConnectionsPerPod: number;
+  maxContinuationFrames: number;
+  resetBudget: Rate;
+  refusalBudget: Rate;
+  emptyFrameBudget: Rate;
+  floodStrikes: number;
+  floodHoldMs: number;
   /** Pod connections of the whole process; by default its open-files limit less a reserve. */
   maxConnections: number | undefined;
   /** Worker threads serving pods (docs/vimanad.md, "Workers"); 0 serves them on the CRI thread. */
@@ -67,7 +73,15 @@ const limitKeys = [
   "idleTimeoutMs",
   "maxConnectionsPerPod",
   "maxConnections",
+  "maxContinuationFrames",
+  "floodStrikes",
+  "floodHoldMs",
 ] as const;
+
+/** The flood budgets: `BURST/PER_SECOND` on the command line, that or an object in the file. */
+const rateKeys = ["resetBudget", "refusalBudget", "emptyFrameBudget"] as const;
+
+const rateText = (rate: Rate) => `${rate.burst}/${rate.perSecond}`;
 
 /** Semver with the build id as build metadata: `vimanad --version` and CRI Version report it. */
 export const VERSION = `0.0.0+${BUILD_ID}`;
@@ -115,6 +129,18 @@ Data-plane limits, per pod server (docs/dataplane.md, "Limits"):
   --idle-timeout-ms MS          a connection with nothing in flight closes (${defaults.idleTimeoutMs})
   --max-connections-per-pod N   open connections per pod (${defaults.maxConnectionsPerPod})
   --max-connections N           open pod connections in all (open-files limit less 2048)
+
+HTTP/2 flood limits, per connection; past one, GOAWAY ENHANCE_YOUR_CALM (B/R: B at once,
+then R a second):
+  --max-continuation-frames N   CONTINUATION frames in one header block (${defaults.maxContinuationFrames})
+  --reset-budget B/R            streams the client resets, or we reset for its errors (${rateText(defaults.resetBudget)})
+  --refusal-budget B/R          streams refused past --max-concurrent-streams (${rateText(defaults.refusalBudget)})
+  --empty-frame-budget B/R      empty DATA frames without END_STREAM (${rateText(defaults.emptyFrameBudget)})
+  --flood-strikes N             such connections per client address, then one a second; past
+                                them its next connections to the pod are held unread (${defaults.floodStrikes})
+  --flood-hold-ms MS            how long a flooding or held connection is kept unread before
+                                it is closed (${defaults.floodHoldMs})
+
   --help                        print this and exit
   --version                     print the version and exit
 `;
@@ -178,6 +204,10 @@ export function parseConfig(argv: readonly string[]): Parsed {
     const value = flag(key) ?? file[key];
     if (value !== undefined) config[key] = positiveInteger(value, key);
   }
+  for (const key of rateKeys) {
+    const value = flag(key) ?? file[key];
+    if (value !== undefined) config[key] = rate(value, key);
+  }
   const workers = flag("workers") ?? file.workers;
   if (workers !== undefined) config.workers = wholeNumber(workers, "workers");
   return { kind: "run", config };
@@ -204,7 +234,9 @@ function parseFlags(argv: readonly string[]) {
       "state-dir": { type: "string" },
       "log-format": { type: "string" },
       workers: { type: "string" },
-      ...Object.fromEntries(limitKeys.map((key) => [kebab(key), { type: "string" as const }])),
+      ...Object.fromEntries(
+        [...limitKeys, ...rateKeys].map((key) => [kebab(key), { type: "string" as const }]),
+      ),
       takeover: { type: "boolean" },
       help: { type: "boolean" },
       version: { type: "boolean" },
@@ -266,6 +298,27 @@ function positiveInteger(value: unknown, key: string): number {
     throw new ConfigError(`${key}: expected a whole number of at least 1, got ${String(value)}`);
   }
   return number;
+}
+
+/** `B/R` (a string) or `{ burst: B, perSecond: R }`, both whole numbers of at least 1. */
+function rate(value: unknown, key: string): Rate {
+  const expected = `${key}: expected BURST/PER_SECOND (e.g. 200/100) or { "burst": B, "perSecond": R }, got ${JSON.stringify(value)}`;
+  if (typeof value === "string") {
+    const match = /^(\d+)\/(\d+)$/.exec(value);
+    if (match === null) throw new ConfigError(expected);
+    return { burst: positiveInteger(match[1], key), perSecond: positiveInteger(match[2], key) };
+  }
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const { burst, perSecond, ...rest } = value as Record<string, unknown>;
+    if (burst === undefined || perSecond === undefined || Object.keys(rest).length > 0) {
+      throw new ConfigError(expected);
+    }
+    return {
+      burst: positiveInteger(burst, `${key}.burst`),
+      perSecond: positiveInteger(perSecond, `${key}.perSecond`),
+    };
+  }
+  throw new ConfigError(expected);
 }
 
 function wholeNumber(value: unknown, key: string): number {

@@ -6,15 +6,14 @@
 // descriptor, and TCP's window stops the client's writes (docs/dataplane.md, "Limits").
 import { EventBudget } from "./h2/index.ts";
 
-/** Connections ending in ENHANCE_YOUR_CALM one address may have: a burst, then per second. */
-export const CALM_STRIKES = { burst: 5, perSecond: 1 };
-/** How long a penalized peer's connection is held before it is closed. */
-export const HOLD_MS = 1000;
 /** Addresses remembered at once; the oldest is forgotten first (a spoofing flood can't grow it). */
 const MAX_PEERS = 4096;
 
 export class FloodPenalties {
   readonly #peers = new Map<string, EventBudget>();
+
+  /** `strikes` connections ending in ENHANCE_YOUR_CALM per address, then one a second. */
+  constructor(readonly strikes: number) {}
 
   /** A connection from `address` ended in ENHANCE_YOUR_CALM. */
   strike(address: string | undefined): void {
@@ -25,7 +24,7 @@ export class FloodPenalties {
         const oldest = this.#peers.keys().next().value;
         if (oldest !== undefined) this.#peers.delete(oldest);
       }
-      budget = new EventBudget(CALM_STRIKES.burst, CALM_STRIKES.perSecond);
+      budget = new EventBudget(this.strikes, 1);
       this.#peers.set(address, budget);
     }
     budget.spend();

@@ -4,6 +4,7 @@
 export { LATENCY_BUCKETS, type PodCounters } from "./counters.ts";
 export { PodServerError } from "./errors.ts";
 export type { DataPlaneEvent, DataPlaneLog } from "./events.ts";
+export type { Rate } from "./h2/index.ts";
 export { HEALTH_SERVICE } from "./health.ts";
 export {
   ConnectionBudget,

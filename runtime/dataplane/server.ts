@@ -9,7 +9,7 @@ import type { Pod } from "../host/index.ts";
 import { Counters, type PodCounters } from "./counters.ts";
 import { PodServerError } from "./errors.ts";
 import type { DataPlaneLog } from "./events.ts";
-import { CALM_STRIKES, FloodPenalties, HOLD_MS } from "./flood-penalties.ts";
+import { FloodPenalties } from "./flood-penalties.ts";
 import { isGrpcContentType, serveGrpc } from "./grpc.ts";
 import { H2Connection, type H2Stream } from "./h2/index.ts";
 import { createHttpApp, serveHttp1, serveHttp2 } from "./http.ts";
@@ -116,9 +116,16 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
       else void serveHttp2(app, serving, stream, headers);
     },
     onHandlerError: logError("HTTP/2 stream"),
+    floods: {
+      maxContinuationFrames: limits.maxContinuationFrames,
+      resets: limits.resetBudget,
+      refusals: limits.refusalBudget,
+      emptyFrames: limits.emptyFrameBudget,
+      holdMs: limits.floodHoldMs,
+    },
     onFlood: (socket: net.Socket) => penalties.strike(socket.remoteAddress),
   };
-  const penalties = new FloodPenalties();
+  const penalties = new FloodPenalties(limits.floodStrikes);
   const h2 = (socket: net.Socket, head: Buffer) => {
     const session = new H2Connection(socket, head, h2Options);
     sessions.add(session);
@@ -170,9 +177,9 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
     });
     if (penalties.penalized(socket.remoteAddress)) {
       socket.pause();
-      setTimeout(() => socket.destroy(), HOLD_MS).unref();
+      setTimeout(() => socket.destroy(), limits.floodHoldMs).unref();
       warn(
-        `Holding connections from ${socket.remoteAddress} unread for ${HOLD_MS} ms: more than ${CALM_STRIKES.burst} of its connections ended in GOAWAY ENHANCE_YOUR_CALM (a flood)`,
+        `Holding connections from ${socket.remoteAddress} unread for ${limits.floodHoldMs} ms: more than ${limits.floodStrikes} of its connections ended in GOAWAY ENHANCE_YOUR_CALM (a flood)`,
       );
       return;
     }

@@ -12,17 +12,28 @@ import {
   frame,
   rawRequest,
 } from "../dataplane/testdata/clients.ts";
-import { pushAttacker } from "./attacks/index.ts";
+import {
+  connectRaw,
+  FrameType,
+  frame as h2Frame,
+  headerBlock,
+  pushAttacker,
+} from "./attacks/index.ts";
 import { freeLoopbackPort } from "./fixtures/ports.ts";
 import { pushExample, type Stack, startPod, startStack } from "./vimanad.ts";
 
 const ADD = "/foo.bar.AdderService/AddFloats";
+/** A small CONTINUATION limit and a short hold, so that the flags are seen in the workers. */
+const FLOOD_FLAGS = ["--max-continuation-frames", "3", "--flood-hold-ms", "200"];
 const port = freeLoopbackPort();
 let stack: Stack | undefined;
 const sessions: http2.ClientHttp2Session[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ dataplanePort: port, extraArgs: ["--workers", "2"] });
+  stack = await startStack({
+    dataplanePort: port,
+    extraArgs: ["--workers", "2", ...["--max-concurrent-streams", "7"], ...FLOOD_FLAGS],
+  });
 });
 afterAll(async () => {
   for (const session of sessions) session.destroy();
@@ -98,5 +109,48 @@ describe("vimanad --workers 2", () => {
       probe.on("connect", () => resolve("connected"));
     });
     expect(refused).toBe("ECONNREFUSED");
+  });
+
+  test("data-plane limits given as flags reach the workers' pod servers", async () => {
+    const { registry, vimanad } = stack as Stack;
+    const cri = vimanad.cri;
+    const adder = await pushExample(registry.host, "limits", "1.0.0");
+    await cri.call(criMethods.PullImage, {
+      image: adder.imageSpec,
+      sandbox_config: { labels: adder.labels },
+    });
+    const { ip } = await startPod(cri, adder, port);
+    // Several connections, so that both workers' servers answer some.
+    for (let i = 0; i < 4; i++) {
+      const session = connect(ip, port);
+      sessions.push(session);
+      const settings = await new Promise<http2.Settings>((resolve) =>
+        session.once("remoteSettings", resolve),
+      );
+      expect(settings.maxConcurrentStreams).toBe(7);
+    }
+    const block = headerBlock([
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":authority", ip],
+      [":path", ADD],
+    ]);
+    const empty = h2Frame(FrameType.Continuation, 0, 1);
+    for (let i = 0; i < 4; i++) {
+      const connection = await connectRaw(ip, port);
+      // Our SETTINGS ACK (connectRaw's) goes out first: inside a header block it is an error.
+      while (!connection.received.has(FrameType.Settings)) await Bun.sleep(5);
+      // HEADERS and 3 CONTINUATION frames are taken; a 4th is one too many.
+      const headers = h2Frame(FrameType.Headers, 0, 1, block);
+      connection.write(Buffer.concat([headers, empty, empty, empty]));
+      await Bun.sleep(50);
+      expect(connection.goAwayCode()).toBeUndefined();
+      connection.write(empty);
+      const started = performance.now();
+      await connection.closed;
+      expect(connection.goAwayCode()).toBe(11); // ENHANCE_YOUR_CALM
+      // Held for --flood-hold-ms, not the default second.
+      expect(performance.now() - started).toBeLessThan(900);
+    }
   });
 });

@@ -374,13 +374,18 @@ export class PoolPod {
 
 /** Only the limits: `limits` may be a whole Config, and only these cross to the workers. */
 function limitsOf(limits: DataPlaneLimits): DataPlaneLimits {
-  const { maxConcurrentStreams, maxHeaderBytes, headersTimeoutMs, idleTimeoutMs } = limits;
   return {
-    maxConcurrentStreams,
-    maxHeaderBytes,
-    headersTimeoutMs,
-    idleTimeoutMs,
+    maxConcurrentStreams: limits.maxConcurrentStreams,
+    maxHeaderBytes: limits.maxHeaderBytes,
+    headersTimeoutMs: limits.headersTimeoutMs,
+    idleTimeoutMs: limits.idleTimeoutMs,
     maxConnectionsPerPod: limits.maxConnectionsPerPod,
+    maxContinuationFrames: limits.maxContinuationFrames,
+    resetBudget: limits.resetBudget,
+    refusalBudget: limits.refusalBudget,
+    emptyFrameBudget: limits.emptyFrameBudget,
+    floodStrikes: limits.floodStrikes,
+    floodHoldMs: limits.floodHoldMs,
   };
 }
 

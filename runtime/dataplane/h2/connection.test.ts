@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import net from "node:net";
 import { ErrorCode, Flag, FrameType, Setting } from "./constants.ts";
 import { frame, settingsFrame, windowUpdateFrame } from "./frames.ts";
-import { encodeHeaderBlock, H2Connection, type H2Stream, PREFACE, RESET_BUDGET } from "./index.ts";
+import {
+  DEFAULT_FLOOD_LIMITS,
+  encodeHeaderBlock,
+  H2Connection,
+  type H2Stream,
+  PREFACE,
+} from "./index.ts";
 
 const connections = new Set<H2Connection>();
 let server: net.Server;
@@ -214,7 +220,7 @@ describe("floods end in GOAWAY ENHANCE_YOUR_CALM", () => {
   test("rapid reset (CVE-2023-44487)", async () => {
     const client = new Client();
     const frames: Buffer[] = [];
-    for (let i = 0; i < RESET_BUDGET.burst * 2; i++) {
+    for (let i = 0; i < DEFAULT_FLOOD_LIMITS.resets.burst * 2; i++) {
       const id = 1 + 2 * i;
       frames.push(client.request(id, "/hold", false), rst(id, ErrorCode.CANCEL));
     }
@@ -226,7 +232,7 @@ describe("floods end in GOAWAY ENHANCE_YOUR_CALM", () => {
   test("malformed requests (empty HEADERS), each reset PROTOCOL_ERROR", async () => {
     const client = new Client();
     const frames: Buffer[] = [];
-    for (let i = 0; i < RESET_BUDGET.burst * 2; i++) {
+    for (let i = 0; i < DEFAULT_FLOOD_LIMITS.resets.burst * 2; i++) {
       frames.push(frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1 + 2 * i));
     }
     client.socket.write(Buffer.concat(frames));

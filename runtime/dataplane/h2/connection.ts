@@ -40,9 +40,45 @@ export interface H2ConnectionOptions {
   onStream(stream: H2Stream): void;
   /** A handler threw: its stream is reset INTERNAL_ERROR, the connection serves on. */
   onHandlerError(error: unknown): void;
+  /** The flood limits (default DEFAULT_FLOOD_LIMITS). */
+  floods?: FloodLimits;
   /** The connection was ended by a flood limit (GOAWAY ENHANCE_YOUR_CALM). */
   onFlood?(socket: net.Socket): void;
 }
+
+/** How many times something may happen in a burst and, after that, per second. */
+export interface Rate {
+  readonly burst: number;
+  readonly perSecond: number;
+}
+
+/** Past any of these a connection gets GOAWAY ENHANCE_YOUR_CALM. */
+export interface FloodLimits {
+  /** CONTINUATION frames one header block may take (a CONTINUATION flood is cut off here). */
+  readonly maxContinuationFrames: number;
+  /**
+   * Client RST_STREAMs (rapid reset, CVE-2023-44487) and streams we reset for the client's
+   * errors (malformed requests).
+   */
+  readonly resets: Rate;
+  /** Streams refused past the concurrency limit. */
+  readonly refusals: Rate;
+  /** Empty DATA frames without END_STREAM: they cost work and carry nothing. */
+  readonly emptyFrames: Rate;
+  /**
+   * How long a connection ended by a flood limit is held, unread and without FIN, before it is
+   * closed (#fail says why).
+   */
+  readonly holdMs: number;
+}
+
+export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
+  maxContinuationFrames: 64,
+  resets: { burst: 200, perSecond: 100 },
+  refusals: { burst: 100, perSecond: 10 },
+  emptyFrames: { burst: 1000, perSecond: 100 },
+  holdMs: 1000,
+};
 
 /**
  * Each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE): a 1 MiB gRPC message arrives
@@ -51,23 +87,12 @@ export interface H2ConnectionOptions {
 export const STREAM_WINDOW = 1 << 20;
 /** The connection's receive window, raised from 65,535 by a WINDOW_UPDATE with our SETTINGS. */
 export const CONNECTION_WINDOW = 16 << 20;
-/** CONTINUATION frames one header block may take (a CONTINUATION flood is cut off here). */
-export const MAX_CONTINUATION_FRAMES = 64;
 /** A header block's raw bytes may be this many times SETTINGS_MAX_HEADER_LIST_SIZE. */
 export const HEADER_BLOCK_FACTOR = 4;
 /** Past this much unsent output the connection stops reading until the socket drains. */
 export const WRITE_BUFFER_LIMIT = 1 << 20;
 /** PING and SETTINGS ACKs and RST_STREAMs a peer that does not read may make us queue. */
 export const MAX_QUEUED_CONTROL_FRAMES = 10_000;
-/**
- * Client RST_STREAMs (rapid reset, CVE-2023-44487) and streams we reset for the client's errors
- * (malformed requests): a burst, then per second.
- */
-export const RESET_BUDGET = { burst: 200, perSecond: 100 };
-/** Streams refused past the concurrency limit before GOAWAY ENHANCE_YOUR_CALM. */
-export const REFUSAL_BUDGET = { burst: 100, perSecond: 10 };
-/** Empty DATA frames without END_STREAM: they cost work and carry nothing. */
-export const EMPTY_FRAME_BUDGET = { burst: 1000, perSecond: 100 };
 /** Closed streams remembered, so a frame in flight on one is told apart from a protocol error. */
 const CLOSED_REMEMBERED = 1024;
 /** How long a connection closed by us waits for the peer's FIN before it is destroyed. */
@@ -92,9 +117,10 @@ export class H2Connection implements StreamSink {
   readonly #closedQuiet = new Uint8Array(CLOSED_REMEMBERED);
   #closedNext = 0;
   readonly #blocked = new Set<H2Stream>();
-  readonly #resets = new EventBudget(RESET_BUDGET.burst, RESET_BUDGET.perSecond);
-  readonly #refusals = new EventBudget(REFUSAL_BUDGET.burst, REFUSAL_BUDGET.perSecond);
-  readonly #emptyFrames = new EventBudget(EMPTY_FRAME_BUDGET.burst, EMPTY_FRAME_BUDGET.perSecond);
+  readonly #floods: FloodLimits;
+  readonly #resets: EventBudget;
+  readonly #refusals: EventBudget;
+  readonly #emptyFrames: EventBudget;
   #buffer: Buffer | undefined;
   #prefaceSeen = false;
   #settingsSeen = false;
@@ -121,6 +147,11 @@ export class H2Connection implements StreamSink {
   constructor(socket: net.Socket, head: Buffer, options: H2ConnectionOptions) {
     this.#socket = socket;
     this.#options = options;
+    const floods = options.floods ?? DEFAULT_FLOOD_LIMITS;
+    this.#floods = floods;
+    this.#resets = new EventBudget(floods.resets.burst, floods.resets.perSecond);
+    this.#refusals = new EventBudget(floods.refusals.burst, floods.refusals.perSecond);
+    this.#emptyFrames = new EventBudget(floods.emptyFrames.burst, floods.emptyFrames.perSecond);
     socket.setNoDelay(true);
     this.#emit(
       settingsFrame([
@@ -402,7 +433,8 @@ export class H2Connection implements StreamSink {
 
   /** A header block is decoded whole (HPACK's state needs every byte), but not without end. */
   #checkHeaderBlockSize(block: HeaderBlock): void {
-    if (block.frames > MAX_CONTINUATION_FRAMES) {
+    // `frames` counts the HEADERS frame too.
+    if (block.frames - 1 > this.#floods.maxContinuationFrames) {
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "a header block of too many frames");
     }
     if (block.bytes > HEADER_BLOCK_FACTOR * this.#options.maxHeaderListBytes) {
@@ -931,7 +963,7 @@ export class H2Connection implements StreamSink {
 
   /**
    * A connection error: GOAWAY with its code, every stream closed, then the socket. A flooding
-   * peer's connection (ENHANCE_YOUR_CALM) is held unread, without FIN, for the grace before it
+   * peer's connection (ENHANCE_YOUR_CALM) is held unread, without FIN, for `floods.holdMs` before it
    * is destroyed: such a client keeps writing, and reading what it writes or accepting its next
    * connection at once was most of a flood's cost, while a held connection costs a descriptor
    * and the kernel's receive buffer, and TCP's window stops its writes.
@@ -945,7 +977,7 @@ export class H2Connection implements StreamSink {
     if (code === ErrorCode.ENHANCE_YOUR_CALM) {
       this.#options.onFlood?.(this.#socket);
       this.#socket.pause();
-      setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS).unref();
+      setTimeout(() => this.#socket.destroy(), this.#floods.holdMs).unref();
     } else {
       this.#endSocket();
     }

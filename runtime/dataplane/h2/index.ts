@@ -4,14 +4,13 @@
 export { EventBudget } from "./budget.ts";
 export {
   CONNECTION_WINDOW,
-  EMPTY_FRAME_BUDGET,
+  DEFAULT_FLOOD_LIMITS,
+  type FloodLimits,
   H2Connection,
   type H2ConnectionOptions,
   HEADER_BLOCK_FACTOR,
-  MAX_CONTINUATION_FRAMES,
   MAX_QUEUED_CONTROL_FRAMES,
-  REFUSAL_BUDGET,
-  RESET_BUDGET,
+  type Rate,
   STREAM_WINDOW,
   WRITE_BUFFER_LIMIT,
 } from "./connection.ts";
