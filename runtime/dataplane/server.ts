@@ -11,7 +11,7 @@ import { PodServerError } from "./errors.ts";
 import type { DataPlaneLog } from "./events.ts";
 import { FloodPenalties } from "./flood-penalties.ts";
 import { isGrpcContentType, serveGrpc } from "./grpc.ts";
-import { H2Connection, type H2Stream } from "./h2/index.ts";
+import { ErrorCode, errorCodeName, H2Connection, type H2Stream } from "./h2/index.ts";
 import { createHttpApp, serveHttp1, serveHttp2 } from "./http.ts";
 import {
   ConnectionBudget,
@@ -82,8 +82,8 @@ export interface PodServer {
 const HTTP2_PREFACE = "PRI";
 /** How long a stopping server waits for a just-accepted connection's first bytes. */
 const UNDECIDED_GRACE_MS = 500;
-/** At most one warning of refused or held connections per pod this often: an attack must not flood the log. */
-const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** At most one warning of each kind (refused, held, failed connections) per pod this often. */
+const WARNING_INTERVAL_MS = 10_000;
 
 /**
  * Starts serving a pod. Throws a PodServerError: "metadata" when a method cannot be served
@@ -104,6 +104,14 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
   // Streams past the advertised limit are refused (REFUSED_STREAM), and a client that keeps
   // opening them gets GOAWAY ENHANCE_YOUR_CALM; so do CONTINUATION and reset floods (h2/).
   const sessions = new Set<H2Connection>();
+  // One warning of each kind per pod per interval: an attack must not flood the log.
+  const lastWarned = new Map<string, number>();
+  const warn = (kind: string, message: string) => {
+    const now = performance.now();
+    if (now - (lastWarned.get(kind) ?? -Infinity) < WARNING_INTERVAL_MS) return;
+    lastWarned.set(kind, now);
+    serving.log({ kind: "warning", pod: podName, message });
+  };
   const h2Options = {
     maxConcurrentStreams: limits.maxConcurrentStreams,
     maxHeaderListBytes: limits.maxHeaderBytes,
@@ -123,7 +131,13 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
       emptyFrames: limits.emptyFrameBudget,
       holdMs: limits.floodHoldMs,
     },
-    onFlood: (socket: net.Socket) => penalties.strike(socket.remoteAddress),
+    onConnectionError(socket: net.Socket, code: ErrorCode, message: string) {
+      if (code === ErrorCode.ENHANCE_YOUR_CALM) penalties.strike(socket.remoteAddress);
+      warn(
+        "connection error",
+        `HTTP/2 connection from ${socket.remoteAddress} ended with GOAWAY ${errorCodeName(code)}: ${message}`,
+      );
+    },
   };
   const penalties = new FloodPenalties(limits.floodStrikes);
   const h2 = (socket: net.Socket, head: Buffer) => {
@@ -149,17 +163,9 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
   });
 
   const connections = new Connections();
-  let lastRefusalLog = -Infinity;
-  const warn = (message: string) => {
-    const now = performance.now();
-    if (now - lastRefusalLog >= REFUSAL_LOG_INTERVAL_MS) {
-      lastRefusalLog = now;
-      serving.log({ kind: "warning", pod: podName, message });
-    }
-  };
   const refuse = (socket: net.Socket, why: string) => {
     socket.destroy();
-    warn(`Refusing connections: ${why}`);
+    warn("refusal", `Refusing connections: ${why}`);
   };
   const listener = net.createServer((socket) => {
     socket.on("error", () => {});
@@ -179,6 +185,7 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
       socket.pause();
       setTimeout(() => socket.destroy(), limits.floodHoldMs).unref();
       warn(
+        "hold",
         `Holding connections from ${socket.remoteAddress} unread for ${limits.floodHoldMs} ms: more than ${limits.floodStrikes} of its connections ended in GOAWAY ENHANCE_YOUR_CALM (a flood)`,
       );
       return;

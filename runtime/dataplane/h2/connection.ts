@@ -42,8 +42,11 @@ export interface H2ConnectionOptions {
   onHandlerError(error: unknown): void;
   /** The flood limits (default DEFAULT_FLOOD_LIMITS). */
   floods?: FloodLimits;
-  /** The connection was ended by a flood limit (GOAWAY ENHANCE_YOUR_CALM). */
-  onFlood?(socket: net.Socket): void;
+  /**
+   * We ended the connection with GOAWAY `code` for the peer's error: ENHANCE_YOUR_CALM for a
+   * flood limit, PROTOCOL_ERROR and the like for frames the protocol forbids.
+   */
+  onConnectionError?(socket: net.Socket, code: ErrorCode, message: string): void;
 }
 
 /** How many times something may happen in a burst and, after that, per second. */
@@ -974,8 +977,8 @@ export class H2Connection implements StreamSink {
     this.#flush();
     this.#dead = true;
     this.#closeAll();
+    this.#options.onConnectionError?.(this.#socket, code, message);
     if (code === ErrorCode.ENHANCE_YOUR_CALM) {
-      this.#options.onFlood?.(this.#socket);
       this.#socket.pause();
       setTimeout(() => this.#socket.destroy(), this.#floods.holdMs).unref();
     } else {

@@ -39,6 +39,15 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+const errorCodeNames = new Map<number, string>(
+  Object.entries(ErrorCode).map(([name, code]) => [code, name]),
+);
+
+/** An error code's name (RFC 9113 §7), or its number in hex when it has none. */
+export function errorCodeName(code: number): string {
+  return errorCodeNames.get(code) ?? `0x${code.toString(16)}`;
+}
+
 export const Setting = {
   HEADER_TABLE_SIZE: 0x1,
   ENABLE_PUSH: 0x2,

@@ -14,7 +14,7 @@ export {
   STREAM_WINDOW,
   WRITE_BUFFER_LIMIT,
 } from "./connection.ts";
-export { ErrorCode, PREFACE } from "./constants.ts";
+export { ErrorCode, errorCodeName, PREFACE } from "./constants.ts";
 export type { RequestHeaders } from "./headers.ts";
 export { encodeHeaderBlock } from "./hpack.ts";
 export { H2Stream, type OutgoingHeaders, type RespondOptions } from "./stream.ts";
