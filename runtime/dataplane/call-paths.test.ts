@@ -2,7 +2,7 @@
 // (decided once, at load), 1,000 random AddFloats requests and 1,000 random kitchen-sink
 // requests (every type the compiler emits) answered byte for byte alike by both, and failures
 // (fuel, the component's log lines) the same on both.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -154,6 +154,7 @@ describe("kitchen-sink", () => {
     ["Ping", "google.protobuf.Empty"],
   ] as const;
   let routes: { fast: RouteTable; jco: RouteTable };
+  let newRoutes: () => { fast: RouteTable; jco: RouteTable };
   const messages = new Map<string, DescMessage>();
 
   beforeAll(async () => {
@@ -175,11 +176,13 @@ describe("kitchen-sink", () => {
     const component = await host.load(await Bun.file(componentPath).bytes(), {
       name: "kitchen-sink",
     });
-    routes = bothPaths({
-      pod: component.createPod({ name: "kitchen-sink" }),
-      metadata: compilation.metadata,
-      exports: component.exports,
-    });
+    newRoutes = () =>
+      bothPaths({
+        pod: component.createPod({ name: "kitchen-sink" }),
+        metadata: compilation.metadata,
+        exports: component.exports,
+      });
+    routes = newRoutes();
     const registry = await protocRegistry([proto], [here]);
     for (const [method, type] of methods) {
       messages.set(method, registry.getMessage(type) as DescMessage);
@@ -191,6 +194,35 @@ describe("kitchen-sink", () => {
       expect(routes.fast.get(`${service}/${method}`)?.callPath).toBe("canonical");
       expect(routes.jco.get(`${service}/${method}`)?.callPath).toBe("jco");
     }
+  });
+
+  test("imports called during direct calls leave none of jco's tasks behind", () => {
+    // jco logs each task it creates and each that exits when JCO_DEBUG is set as an instance
+    // starts. A direct call skips jco's export wrapper, so each import the component calls gets a
+    // task of jco's making; unexited, they piled up and every later import searched them all.
+    const saved = process.env.JCO_DEBUG;
+    process.env.JCO_DEBUG = "1";
+    const logged: unknown[][] = [];
+    const debug = spyOn(console, "debug").mockImplementation((...args) => {
+      logged.push(args);
+    });
+    try {
+      const route = newRoutes().fast.get(`${service}/Ping`) as Route;
+      for (let i = 0; i < 5; i++)
+        expect(typeof answer(route, new Uint8Array(0), [])).not.toBe("string");
+    } finally {
+      debug.mockRestore();
+      if (saved === undefined) delete process.env.JCO_DEBUG;
+      else process.env.JCO_DEBUG = saved;
+    }
+    const ofComponent = (message: string) =>
+      logged.filter(
+        ([what, args]) =>
+          what === message && (args as { componentIdx?: number }).componentIdx === 0,
+      ).length;
+    const created = ofComponent("[createNewCurrentTask()] args");
+    expect(created).toBeGreaterThan(0);
+    expect(ofComponent("[AsyncTask#exit()]")).toBe(created);
   });
 
   test("1,000 random Echo, EchoLegacy and Ping requests: the same answer bytes on both paths", () => {

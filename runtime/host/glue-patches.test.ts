@@ -58,17 +58,28 @@ function run(encode: Encode, s: unknown, options?: Parameters<typeof fakeMemory>
 
 describe("glue patches", () => {
   let unpatched: string;
+  let unpatchedJs: string;
   beforeAll(async () => {
     unpatched = (await transpile(await testComponent("adder-wat"), { patchGlue: false })).glue;
+    unpatchedJs = (await transpile(await testComponent("adder-js"), { patchGlue: false })).glue;
   });
 
   test("apply to the glue of every test component, in C, WAT and JavaScript", async () => {
+    const withImports: string[] = [];
     for (const name of Object.keys(testComponents) as TestComponentName[]) {
       const bytes = await testComponent(name);
       const { glue } = await transpile(bytes, { patchGlue: false });
-      expect(patchGlue(glue).applied).toEqual(["debug-log", "utf8-ascii"]);
+      // Only a component with imports has jco's import helper.
+      const imports = glue.includes("function _lowerImportBackwardsCompat(");
+      if (imports) withImports.push(name);
+      expect(patchGlue(glue).applied).toEqual([
+        "debug-log",
+        "utf8-ascii",
+        ...(imports ? ["end-auto-task"] : []),
+      ]);
       expect((await transpile(bytes)).glue).toBe(patchGlue(glue).glue);
     }
+    expect(withImports).toContain("adder-js");
   });
 
   test("glue whose helpers changed shape fails loudly; glue without them is left alone", () => {
@@ -78,6 +89,11 @@ describe("glue patches", () => {
     );
     const logger = unpatched.replace("console.debug(...args);", "console.log(...args);");
     expect(() => patchGlue(logger)).toThrow("patch debug-log expects its helper once");
+    const tasks = unpatchedJs.replace(
+      "createdTask.resolve([syncRes]); }",
+      "createdTask.resolve([syncRes]);}",
+    );
+    expect(() => patchGlue(tasks)).toThrow("patch end-auto-task expects its helper once");
     expect(patchGlue("export function instantiate() {}")).toEqual({
       glue: "export function instantiate() {}",
       applied: [],

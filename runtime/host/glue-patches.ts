@@ -69,6 +69,21 @@ const patches: readonly GluePatch[] = [
     // Compute the exact allocation size up front. Some older preview1
 `,
   },
+  {
+    // An import called while no task is current — during the host's direct (canonical-ABI)
+    // calls, which skip jco's export wrapper — gets a task jco creates and resolves but never
+    // exits: it stayed in jco's task list, one per import call, and every later import searched
+    // that list. A componentize-js echo went from 1.3 to 15 ms a call over 500 calls, and its
+    // memory grew with them. Exiting it, as jco's export wrapper exits its own, pops it again.
+    name: "end-auto-task",
+    marker: "function _lowerImportBackwardsCompat(",
+    original: `      const syncRes = subtask.getResult();
+      if (createdTask) { createdTask.resolve([syncRes]); }
+`,
+    replacement: `      const syncRes = subtask.getResult();
+      if (createdTask) { createdTask.resolve([syncRes]); createdTask.exit(); }
+`,
+  },
 ];
 
 /** Identifies the patches, so glue cached with other patches (or none) is not reused. */
