@@ -2,7 +2,8 @@
 // specialised function: the context's headers and the request lowered as jco's glue lowers them
 // (same allocation calls, same order), as flat parameters or into memory, the core export
 // called, the response lifted from its flat result or from the memory it points at, then
-// `cabi_post_<name>`. No jco task bookkeeping runs; traps and fuel behave as on jco's path
+// `cabi_post_<name>`. No jco task bookkeeping runs (imports called meanwhile get jco's own
+// task, ended by a glue patch, glue-patches.ts); traps and fuel behave as on jco's path
 // because the same core function runs with the same limit globals.
 import { liftBool, liftFlat, liftFrom } from "./lift.ts";
 import { f32Bits, f64Bits, lowered, lowerFlat, lowerInto, lowerString } from "./lower.ts";
