@@ -27,7 +27,7 @@ import { freeLoopbackPort } from "./fixtures/ports.ts";
 import { type PushedImage, pushExample, type Stack, startPod, startStack } from "./vimanad.ts";
 
 /** Each figure is the median of WINDOWS runs of WINDOW_SECONDS: one short run is noise-prone. */
-const WINDOWS = 3;
+const WINDOWS = 5;
 const WINDOW_SECONDS = 1;
 const SECONDS = WINDOWS * WINDOW_SECONDS;
 /** "Back to baseline": the allocator keeps some pages; the failures were 100s of MiB. */
