@@ -24,7 +24,7 @@ export class FloodPenalties {
         const oldest = this.#peers.keys().next().value;
         if (oldest !== undefined) this.#peers.delete(oldest);
       }
-      budget = new EventBudget(this.strikes, 1);
+      budget = new EventBudget({ burst: this.strikes, perSecond: 1 });
       this.#peers.set(address, budget);
     }
     budget.spend();

@@ -2,9 +2,10 @@
 // a gateway-facing server keeps so that no tenant or client can take the node's descriptors,
 // memory or threads from the others (docs/dataplane.md, "Limits").
 import { readFileSync } from "node:fs";
-import { DEFAULT_FLOOD_LIMITS, type Rate } from "./h2/index.ts";
+import { DEFAULT_FLOOD_LIMITS, type FloodLimits } from "./h2/index.ts";
 
-export interface DataPlaneLimits {
+/** The HTTP/2 flood limits (h2/connection.ts) and these. */
+export interface DataPlaneLimits extends FloodLimits {
   /** SETTINGS_MAX_CONCURRENT_STREAMS advertised on each HTTP/2 connection, and enforced. */
   readonly maxConcurrentStreams: number;
   /** A request head (names and values) larger than this is answered 431. */
@@ -18,21 +19,11 @@ export interface DataPlaneLimits {
   readonly idleTimeoutMs: number;
   /** Open connections one pod accepts; more are closed at once. */
   readonly maxConnectionsPerPod: number;
-  /** CONTINUATION frames one HTTP/2 header block may take. */
-  readonly maxContinuationFrames: number;
-  /** Streams an HTTP/2 client resets (rapid reset), or we reset for its errors. */
-  readonly resetBudget: Rate;
-  /** Streams refused past maxConcurrentStreams. */
-  readonly refusalBudget: Rate;
-  /** Empty DATA frames without END_STREAM. */
-  readonly emptyFrameBudget: Rate;
   /**
    * Connections of one address that a flood limit ended (GOAWAY ENHANCE_YOUR_CALM), then one a
    * second; past them its next connections to the pod are held unread (flood-penalties.ts).
    */
   readonly floodStrikes: number;
-  /** How long a flooding connection, or a penalized address's new one, is held before closing. */
-  readonly floodHoldMs: number;
 }
 
 /** As Envoy's edge defaults suggest: 100 streams, bounded heads, short head timeouts. */
@@ -42,12 +33,8 @@ export const DEFAULT_LIMITS: DataPlaneLimits = {
   headersTimeoutMs: 10_000,
   idleTimeoutMs: 300_000,
   maxConnectionsPerPod: 1024,
-  maxContinuationFrames: DEFAULT_FLOOD_LIMITS.maxContinuationFrames,
-  resetBudget: DEFAULT_FLOOD_LIMITS.resets,
-  refusalBudget: DEFAULT_FLOOD_LIMITS.refusals,
-  emptyFrameBudget: DEFAULT_FLOOD_LIMITS.emptyFrames,
+  ...DEFAULT_FLOOD_LIMITS,
   floodStrikes: 5,
-  floodHoldMs: DEFAULT_FLOOD_LIMITS.holdMs,
 };
 
 /** Descriptors kept for everything but pod connections: CRI, containerd, image files, logs. */

@@ -11,7 +11,7 @@ import { PodServerError } from "./errors.ts";
 import type { DataPlaneLog } from "./events.ts";
 import { FloodPenalties } from "./flood-penalties.ts";
 import { isGrpcContentType, serveGrpc } from "./grpc.ts";
-import { ErrorCode, errorCodeName, H2Connection, type H2Stream } from "./h2/index.ts";
+import { ErrorCode, errorCodeName, H2Connection, type H2Stream, holdUnread } from "./h2/index.ts";
 import { createHttpApp, serveHttp1, serveHttp2 } from "./http.ts";
 import {
   ConnectionBudget,
@@ -112,6 +112,7 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
     lastWarned.set(kind, now);
     serving.log({ kind: "warning", pod: podName, message });
   };
+  const penalties = new FloodPenalties(limits.floodStrikes);
   const h2Options = {
     maxConcurrentStreams: limits.maxConcurrentStreams,
     maxHeaderListBytes: limits.maxHeaderBytes,
@@ -124,13 +125,7 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
       else void serveHttp2(app, serving, stream, headers);
     },
     onHandlerError: logError("HTTP/2 stream"),
-    floods: {
-      maxContinuationFrames: limits.maxContinuationFrames,
-      resets: limits.resetBudget,
-      refusals: limits.refusalBudget,
-      emptyFrames: limits.emptyFrameBudget,
-      holdMs: limits.floodHoldMs,
-    },
+    floods: limits,
     onConnectionError(socket: net.Socket, code: ErrorCode, message: string) {
       if (code === ErrorCode.ENHANCE_YOUR_CALM) penalties.strike(socket.remoteAddress);
       warn(
@@ -139,7 +134,6 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
       );
     },
   };
-  const penalties = new FloodPenalties(limits.floodStrikes);
   const h2 = (socket: net.Socket, head: Buffer) => {
     const session = new H2Connection(socket, head, h2Options);
     sessions.add(session);
@@ -182,8 +176,7 @@ export async function startPodServer(options: PodServerOptions): Promise<PodServ
       podBudget.give();
     });
     if (penalties.penalized(socket.remoteAddress)) {
-      socket.pause();
-      setTimeout(() => socket.destroy(), limits.floodHoldMs).unref();
+      holdUnread(socket, limits.floodHoldMs);
       warn(
         "hold",
         `Holding connections from ${socket.remoteAddress} unread for ${limits.floodHoldMs} ms: more than ${limits.floodStrikes} of its connections ended in GOAWAY ENHANCE_YOUR_CALM (a flood)`,

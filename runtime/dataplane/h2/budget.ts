@@ -1,13 +1,21 @@
 // A token bucket: how many times something may happen in a burst and, after that, per second.
 // Floods (rapid reset, refused streams, empty frames) spend one token per frame.
+
+/** How many times something may happen in a burst and, after that, per second. */
+export interface Rate {
+  readonly burst: number;
+  readonly perSecond: number;
+}
+
 export class EventBudget {
+  readonly burst: number;
+  readonly perSecond: number;
   #tokens: number;
   #last = performance.now();
 
-  constructor(
-    readonly burst: number,
-    readonly perSecond: number,
-  ) {
+  constructor({ burst, perSecond }: Rate) {
+    this.burst = burst;
+    this.perSecond = perSecond;
     this.#tokens = burst;
   }
 

@@ -220,7 +220,7 @@ describe("floods end in GOAWAY ENHANCE_YOUR_CALM", () => {
   test("rapid reset (CVE-2023-44487)", async () => {
     const client = new Client();
     const frames: Buffer[] = [];
-    for (let i = 0; i < DEFAULT_FLOOD_LIMITS.resets.burst * 2; i++) {
+    for (let i = 0; i < DEFAULT_FLOOD_LIMITS.resetBudget.burst * 2; i++) {
       const id = 1 + 2 * i;
       frames.push(client.request(id, "/hold", false), rst(id, ErrorCode.CANCEL));
     }
@@ -232,7 +232,7 @@ describe("floods end in GOAWAY ENHANCE_YOUR_CALM", () => {
   test("malformed requests (empty HEADERS), each reset PROTOCOL_ERROR", async () => {
     const client = new Client();
     const frames: Buffer[] = [];
-    for (let i = 0; i < DEFAULT_FLOOD_LIMITS.resets.burst * 2; i++) {
+    for (let i = 0; i < DEFAULT_FLOOD_LIMITS.resetBudget.burst * 2; i++) {
       frames.push(frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1 + 2 * i));
     }
     client.socket.write(Buffer.concat(frames));

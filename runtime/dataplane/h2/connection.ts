@@ -3,7 +3,7 @@
 // frame produced while handling one socket read goes out in one write; frames produced outside
 // a read (async handlers, timers) are flushed from a microtask.
 import type net from "node:net";
-import { EventBudget } from "./budget.ts";
+import { EventBudget, type Rate } from "./budget.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW_SIZE,
@@ -49,12 +49,6 @@ export interface H2ConnectionOptions {
   onConnectionError?(socket: net.Socket, code: ErrorCode, message: string): void;
 }
 
-/** How many times something may happen in a burst and, after that, per second. */
-export interface Rate {
-  readonly burst: number;
-  readonly perSecond: number;
-}
-
 /** Past any of these a connection gets GOAWAY ENHANCE_YOUR_CALM. */
 export interface FloodLimits {
   /** CONTINUATION frames one header block may take (a CONTINUATION flood is cut off here). */
@@ -63,25 +57,34 @@ export interface FloodLimits {
    * Client RST_STREAMs (rapid reset, CVE-2023-44487) and streams we reset for the client's
    * errors (malformed requests).
    */
-  readonly resets: Rate;
+  readonly resetBudget: Rate;
   /** Streams refused past the concurrency limit. */
-  readonly refusals: Rate;
+  readonly refusalBudget: Rate;
   /** Empty DATA frames without END_STREAM: they cost work and carry nothing. */
-  readonly emptyFrames: Rate;
+  readonly emptyFrameBudget: Rate;
   /**
    * How long a connection ended by a flood limit is held, unread and without FIN, before it is
    * closed (#fail says why).
    */
-  readonly holdMs: number;
+  readonly floodHoldMs: number;
 }
 
 export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
   maxContinuationFrames: 64,
-  resets: { burst: 200, perSecond: 100 },
-  refusals: { burst: 100, perSecond: 10 },
-  emptyFrames: { burst: 1000, perSecond: 100 },
-  holdMs: 1000,
+  resetBudget: { burst: 200, perSecond: 100 },
+  refusalBudget: { burst: 100, perSecond: 10 },
+  emptyFrameBudget: { burst: 1000, perSecond: 100 },
+  floodHoldMs: 1000,
 };
+
+/**
+ * Keeps `socket` open without reading it for `ms`, then destroys it: a flooder's writes stop at
+ * TCP's window, and nothing it sends costs us anything.
+ */
+export function holdUnread(socket: net.Socket, ms: number): void {
+  socket.pause();
+  setTimeout(() => socket.destroy(), ms).unref();
+}
 
 /**
  * Each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE): a 1 MiB gRPC message arrives
@@ -152,9 +155,9 @@ export class H2Connection implements StreamSink {
     this.#options = options;
     const floods = options.floods ?? DEFAULT_FLOOD_LIMITS;
     this.#floods = floods;
-    this.#resets = new EventBudget(floods.resets.burst, floods.resets.perSecond);
-    this.#refusals = new EventBudget(floods.refusals.burst, floods.refusals.perSecond);
-    this.#emptyFrames = new EventBudget(floods.emptyFrames.burst, floods.emptyFrames.perSecond);
+    this.#resets = new EventBudget(floods.resetBudget);
+    this.#refusals = new EventBudget(floods.refusalBudget);
+    this.#emptyFrames = new EventBudget(floods.emptyFrameBudget);
     socket.setNoDelay(true);
     this.#emit(
       settingsFrame([
@@ -966,7 +969,7 @@ export class H2Connection implements StreamSink {
 
   /**
    * A connection error: GOAWAY with its code, every stream closed, then the socket. A flooding
-   * peer's connection (ENHANCE_YOUR_CALM) is held unread, without FIN, for `floods.holdMs` before it
+   * peer's connection (ENHANCE_YOUR_CALM) is held unread, without FIN, for `floods.floodHoldMs` before it
    * is destroyed: such a client keeps writing, and reading what it writes or accepting its next
    * connection at once was most of a flood's cost, while a held connection costs a descriptor
    * and the kernel's receive buffer, and TCP's window stops its writes.
@@ -978,12 +981,8 @@ export class H2Connection implements StreamSink {
     this.#dead = true;
     this.#closeAll();
     this.#options.onConnectionError?.(this.#socket, code, message);
-    if (code === ErrorCode.ENHANCE_YOUR_CALM) {
-      this.#socket.pause();
-      setTimeout(() => this.#socket.destroy(), this.#floods.holdMs).unref();
-    } else {
-      this.#endSocket();
-    }
+    if (code === ErrorCode.ENHANCE_YOUR_CALM) holdUnread(this.#socket, this.#floods.floodHoldMs);
+    else this.#endSocket();
   }
 
   /** Closes once what is queued is written (after the current read's frames). */

@@ -1,7 +1,7 @@
 // vimanad's own HTTP/2 server layer (RFC 9113, h2c with prior knowledge): one H2Connection per
 // socket, streams handed to the data plane's handlers. docs/dataplane.md, "HTTP/2", says why it
 // replaces node:http2 and what it enforces.
-export { EventBudget } from "./budget.ts";
+export { EventBudget, type Rate } from "./budget.ts";
 export {
   CONNECTION_WINDOW,
   DEFAULT_FLOOD_LIMITS,
@@ -9,8 +9,8 @@ export {
   H2Connection,
   type H2ConnectionOptions,
   HEADER_BLOCK_FACTOR,
+  holdUnread,
   MAX_QUEUED_CONTROL_FRAMES,
-  type Rate,
   STREAM_WINDOW,
   WRITE_BUFFER_LIMIT,
 } from "./connection.ts";

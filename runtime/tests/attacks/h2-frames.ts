@@ -77,6 +77,11 @@ export interface RawH2Connection {
   goAwayCode(): number | undefined;
   /** Resolves when the server closed the connection. */
   readonly closed: Promise<void>;
+  /**
+   * Resolves once the server's SETTINGS came and were acknowledged: a header block sent after
+   * that is not split by our ACK (inside one, any other frame is a connection error).
+   */
+  readonly settled: Promise<void>;
   write(data: Uint8Array): boolean;
   /** Resolves when the socket's write buffer drains, it closes, or `ms` have passed. */
   drained(ms: number): Promise<void>;
@@ -100,6 +105,7 @@ export function connectRaw(
     let goAway: number | undefined;
     let pending: Buffer = Buffer.alloc(0);
     const closed = new Promise<void>((done) => socket.once("close", () => done()));
+    const { promise: settled, resolve: settle } = Promise.withResolvers<void>();
     socket.on("data", (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       while (pending.length >= 9) {
@@ -111,6 +117,7 @@ export function connectRaw(
         if (type === FrameType.GoAway && length >= 8) goAway = pending.readUInt32BE(9 + 4);
         if (type === FrameType.Settings && (flags & Flags.Ack) === 0) {
           socket.write(frame(FrameType.Settings, Flags.Ack, 0));
+          settle();
         }
         pending = pending.subarray(9 + length);
       }
@@ -123,6 +130,7 @@ export function connectRaw(
         received,
         goAwayCode: () => goAway,
         closed,
+        settled,
         write: (data) => socket.write(data),
         drained: (ms) =>
           new Promise<void>((done) => {
